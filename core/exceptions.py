@@ -1,0 +1,67 @@
+"""Every exception and warning that ``core`` raises, in one place.
+
+All messages are written for the person who has to fix the problem: they name the file, row, column,
+parameter or model concerned and, where possible, say what to do instead.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CorpusCompassError",
+    "InputError",
+    "ParameterError",
+    "CorpusLoadError",
+    "ModelError",
+    "WeightHashMismatchError",
+    "CacheError",
+    "InsufficientDataError",
+    "BundleError",
+    "CorpusCompassWarning",
+]
+
+
+class CorpusCompassError(Exception):
+    """Base class of every error raised on purpose by Corpus Compass."""
+
+
+class InputError(CorpusCompassError, ValueError):
+    """Data given to a function cannot be used (wrong shape, NaN, zero vectors, ...)."""
+
+
+class ParameterError(InputError):
+    """A parameter has a value outside the allowed ones; the message names both."""
+
+
+class CorpusLoadError(InputError):
+    """A corpus file cannot be read. ``path``, ``row`` and ``column`` say where, when known."""
+
+    def __init__(self, message: str, *, path: str | None = None, row: int | None = None,
+                 column: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.row = row
+        self.column = column
+
+
+class ModelError(CorpusCompassError):
+    """An embedding model cannot be found, loaded or trusted."""
+
+
+class WeightHashMismatchError(ModelError):
+    """A model's weight file does not have the SHA-256 it is pinned to."""
+
+
+class CacheError(CorpusCompassError):
+    """The embedding cache cannot be read or written."""
+
+
+class InsufficientDataError(InputError):
+    """Too little data for a method to mean anything; the message states the threshold and the count."""
+
+
+class BundleError(InputError):
+    """An analysis bundle is malformed, tampered with or from an unknown format version."""
+
+
+class CorpusCompassWarning(UserWarning):
+    """Something was done that the user should know about (a fallback, an approximation)."""
