@@ -82,9 +82,9 @@ MIN_WORDS = 15
 MIN_OPENING_WORDS = 8
 
 # "transistional" is a real typo in the archive; "double dummy" is a bridge term (libdds), not a package kind
-_TRANSITIONAL = re.compile(r"\btrans(is)?tional\b|\btransition package\b", re.IGNORECASE)
+_TRANSITIONAL = re.compile(r"\btransi(s)?tional\b|\btransition package\b", re.IGNORECASE)
 _DUMMY = re.compile(r"(?<!double )\bdummy\b", re.IGNORECASE)
-_TRANSITIONAL_PACKAGE = re.compile(r"\btrans(is)?tional (dummy )?package\b|\btransition package\b",
+_TRANSITIONAL_PACKAGE = re.compile(r"\btransi(s)?tional (dummy )?package\b|\btransition package\b",
                                    re.IGNORECASE)
 _DUMMY_PARAGRAPH = re.compile(r"\b(dummy|virtual|transitional) package\b", re.IGNORECASE)
 _DEBUG_OR_DOC = re.compile(r"-(dbg|dbgsym|doc|docs)$|-doc-")
