@@ -1,0 +1,389 @@
+"""TTE depth of text embeddings and the depth rank-sum test (METHODS.md §2).
+
+Source: Seegmiller & Preum, "Statistical Depth for Ranking and Characterizing Transformer-Based Text
+Embeddings", EMNLP 2023. The quality index Q is Liu & Singh, "A quality index based on data depth and
+multivariate rank tests", JASA 1993.
+
+The depth of ``x`` with respect to a corpus ``F`` is ``D(x; F) = 2 - mean_{h in F} (1 - cos(x, h))``,
+from 0 (opposite to everything) to 2 (identical in direction to everything); larger is more central.
+The mean of cosine similarities is a dot product with the sum of unit vectors, so every depth comes
+from the exact closed form (O(n d), no pairwise matrix)::
+
+    out-of-sample  D(x; F)   = 1 + x̂ · m / n_F               m = Σ_{h ∈ F} ĥ
+    in-sample      D(x_i; F) = 1 + (x̂_i · m - 1) / (n_F - 1)  (x_i itself left out)
+
+Choices where METHODS.md or the paper leave room:
+
+- The rank-sum test is ``scipy.stats.ranksums`` (normal approximation, no tie correction), as the
+  specification asks. With many tied depths (duplicate documents) it is conservative.
+- Identical corpora (G = F row for row) are a documented degenerate case, not an error: every G
+  document has an exact twin in F, so its out-of-sample depth is slightly *larger* than the
+  leave-one-out depth of that twin; W is negative and p >= 0.5 ("no evidence"), which is the correct
+  answer to "is G outlying relative to F?".
+- Only the Liu–Singh Q is offered. The pooled-rank variant of one published package (fraction of all
+  pooled ranks below each G rank) is not, because it cannot go below about (n_G - 1) / (2 (n_F + n_G)).
+- Zero vectors have no direction: they are refused with an error naming the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from core.analysis._validation import (
+    as_embedding_matrix,
+    check_choice,
+    check_int,
+    check_name,
+    check_same_dimension,
+)
+from core.exceptions import InsufficientDataError
+
+__all__ = [
+    "BidirectionalDepthResult",
+    "DepthExtremes",
+    "DepthTestResult",
+    "depth_extremes",
+    "depth_rank_sum_test",
+    "depth_rank_sum_test_both_ways",
+    "liu_singh_q",
+    "tte_depth",
+]
+
+_ALTERNATIVES = ("greater", "less", "two-sided")
+
+
+def _unit_rows(X: np.ndarray) -> np.ndarray:
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def tte_depth(X: Any, reference: Any = None) -> np.ndarray:
+    """TTE depth of each row of ``X``, exact closed form (Seegmiller & Preum 2023).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        Embeddings whose depth is wanted. Rows need not be normalised; only their direction counts.
+    reference : array-like of shape (n_F, d), optional
+        The corpus F the depth is measured against. If omitted, the depth of each row of ``X`` with
+        respect to ``X`` itself is returned, leaving the row itself out (in-sample; needs n >= 2).
+        If given, every row of ``X`` is averaged over all of ``reference`` (out-of-sample); passing the
+        same array twice therefore counts each document's zero distance to itself, which is
+        usually not what you want: omit ``reference`` for in-sample depth.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Depths in [0, 2]; larger means more central.
+
+    Raises
+    ------
+    InputError
+        Non-numeric, non-2-D, NaN/inf or all-zero rows, or mismatched dimensions.
+    InsufficientDataError
+        In-sample depth of a single document (nothing to compare it with).
+    """
+    if reference is None:
+        F = as_embedding_matrix(X, name="X", min_rows=2)
+        Fh = _unit_rows(F)
+        m = Fh.sum(axis=0)
+        n = Fh.shape[0]
+        # x̂_i · m includes x̂_i · x̂_i = 1; removing it leaves the other n - 1 similarities.
+        depth = 1.0 + (Fh @ m - 1.0) / (n - 1)
+    else:
+        Xa = as_embedding_matrix(X, name="X", min_rows=1)
+        F = as_embedding_matrix(reference, name="reference", min_rows=1)
+        check_same_dimension(Xa, F, ("X", "reference"))
+        m = _unit_rows(F).sum(axis=0)
+        depth = 1.0 + _unit_rows(Xa) @ m / F.shape[0]
+    # Rounding can push a depth of an exact duplicate a few ulps outside [0, 2].
+    return np.clip(depth, 0.0, 2.0)
+
+
+def liu_singh_q(depth_reference: Any, depth_sample: Any) -> float:
+    """Liu–Singh quality index ``Q = mean_{y in G} #{x in F : D(x) <= D(y)} / n_F``.
+
+    Parameters
+    ----------
+    depth_reference : array-like of shape (n_F,)
+        Depths of the reference corpus F with respect to F.
+    depth_sample : array-like of shape (n_G,)
+        Depths of the compared corpus G with respect to F.
+
+    Returns
+    -------
+    float
+        In [0, 1]. About 0.5 when G looks like F, towards 0 when G is outlying relative to F, above
+        0.5 when G sits more centrally than F's own documents.
+    """
+    dF = np.sort(np.asarray(depth_reference, dtype=np.float64).ravel())
+    dG = np.asarray(depth_sample, dtype=np.float64).ravel()
+    if dF.size == 0 or dG.size == 0:
+        raise InsufficientDataError("liu_singh_q needs at least one depth in each sample.")
+    if not (np.isfinite(dF).all() and np.isfinite(dG).all()):
+        raise InsufficientDataError("liu_singh_q received NaN or infinite depths.")
+    counts = np.searchsorted(dF, dG, side="right")  # #{x : D(x) <= D(y)}
+    return float(counts.mean() / dF.size)
+
+
+@dataclass(frozen=True)
+class DepthTestResult:
+    """Result of :func:`depth_rank_sum_test`: is the sample corpus G outlying relative to F?
+
+    Attributes
+    ----------
+    statistic : float
+        Wilcoxon rank-sum z statistic W of depths of F against depths of G (both w.r.t. F).
+    pvalue : float
+        p-value for ``alternative`` ("greater": F deeper than G, i.e. G outlying).
+    quality_index : float
+        Liu–Singh Q; about 0.5 when G looks like F, towards 0 when G is outlying.
+    depth_reference : ndarray of shape (n_reference,)
+        In-sample (leave-one-out) depths of F w.r.t. F.
+    depth_sample : ndarray of shape (n_sample,)
+        Out-of-sample depths of G w.r.t. F.
+    n_reference, n_sample : int
+        Corpus sizes.
+    reference_name, sample_name : str
+        Corpus names, used in tables and in the plain-language summary.
+    alternative : str
+        "greater", "less" or "two-sided".
+    """
+
+    statistic: float
+    pvalue: float
+    quality_index: float
+    depth_reference: np.ndarray = field(repr=False, compare=False)
+    depth_sample: np.ndarray = field(repr=False, compare=False)
+    n_reference: int
+    n_sample: int
+    reference_name: str = "F"
+    sample_name: str = "G"
+    alternative: str = "greater"
+    test: str = "depth rank-sum"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Scalar fields (no per-document arrays)."""
+        return {
+            "test": self.test,
+            "reference": self.reference_name,
+            "sample": self.sample_name,
+            "statistic": self.statistic,
+            "pvalue": self.pvalue,
+            "quality_index": self.quality_index,
+            "n_reference": self.n_reference,
+            "n_sample": self.n_sample,
+            "alternative": self.alternative,
+        }
+
+    def to_frame(self):
+        """One row per document: ``corpus``, ``index`` (row within its corpus), ``depth``."""
+        import pandas as pd
+
+        return pd.DataFrame({
+            "corpus": [self.reference_name] * self.n_reference + [self.sample_name] * self.n_sample,
+            "index": np.r_[np.arange(self.n_reference), np.arange(self.n_sample)],
+            "depth": np.r_[self.depth_reference, self.depth_sample],
+            "reference": self.reference_name,
+        })
+
+
+def depth_rank_sum_test(F: Any, G: Any, *, alternative: Literal["greater", "less", "two-sided"] = "greater",
+                        reference_name: str = "F", sample_name: str = "G") -> DepthTestResult:
+    """Depth rank-sum test of Seegmiller & Preum (2023): is G drawn from the same distribution as F?
+
+    Depths of F (leave-one-out) and of G are both taken with respect to F, then compared with
+    ``scipy.stats.ranksums(depth_F, depth_G, alternative=alternative)``. With the default
+    "greater", a small p means F's documents are more central in F than G's are: G is outlying
+    relative to F. The test is directional; use :func:`depth_rank_sum_test_both_ways` to run it with
+    each corpus as the reference.
+
+    Parameters
+    ----------
+    F : array-like of shape (n_F, d)
+        Reference corpus embeddings, n_F >= 2.
+    G : array-like of shape (n_G, d)
+        Compared corpus embeddings, n_G >= 2.
+    alternative : {"greater", "less", "two-sided"}
+        Alternative hypothesis on the depths of F relative to those of G.
+    reference_name, sample_name : str
+        Names of F and G, carried into the result.
+
+    Returns
+    -------
+    DepthTestResult
+
+    Raises
+    ------
+    InputError
+        NaN/inf, zero vectors, mismatched dimensions.
+    InsufficientDataError
+        A corpus with fewer than 2 documents.
+    ParameterError
+        Unknown ``alternative`` or empty names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = np.array([[1, 0], [0, 1], [1, 1]]); G = np.array([[-1, 0], [1, 0.1]])
+    >>> r = depth_rank_sum_test(F, G)
+    >>> round(r.statistic, 6), round(r.pvalue, 6), round(r.quality_index, 6)
+    (0.57735, 0.281851, 0.333333)
+    """
+    from scipy.stats import ranksums
+
+    check_choice(alternative, "alternative", _ALTERNATIVES)
+    check_name(reference_name, "reference_name")
+    check_name(sample_name, "sample_name")
+    Fa = as_embedding_matrix(F, name="F", min_rows=2)
+    Ga = as_embedding_matrix(G, name="G", min_rows=2)
+    check_same_dimension(Fa, Ga, ("F", "G"))
+    depth_F = tte_depth(Fa)
+    depth_G = tte_depth(Ga, Fa)
+    res = ranksums(depth_F, depth_G, alternative=alternative)
+    return DepthTestResult(
+        statistic=float(res.statistic),
+        pvalue=float(res.pvalue),
+        quality_index=liu_singh_q(depth_F, depth_G),
+        depth_reference=depth_F,
+        depth_sample=depth_G,
+        n_reference=Fa.shape[0],
+        n_sample=Ga.shape[0],
+        reference_name=reference_name,
+        sample_name=sample_name,
+        alternative=alternative,
+    )
+
+
+@dataclass(frozen=True)
+class BidirectionalDepthResult:
+    """The depth rank-sum test run both ways: ``a_reference`` (is B outlying relative to A?) and
+    ``b_reference`` (is A outlying relative to B?)."""
+
+    a_reference: DepthTestResult
+    b_reference: DepthTestResult
+
+    @property
+    def results(self) -> tuple[DepthTestResult, DepthTestResult]:
+        return (self.a_reference, self.b_reference)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"a_reference": self.a_reference.to_dict(), "b_reference": self.b_reference.to_dict()}
+
+    def to_frame(self):
+        """Two rows, one per direction, with the scalar fields of each result."""
+        import pandas as pd
+
+        return pd.DataFrame([r.to_dict() for r in self.results])
+
+
+def depth_rank_sum_test_both_ways(A: Any, B: Any, *, names: tuple[str, str] = ("A", "B"),
+                                  alternative: Literal["greater", "less", "two-sided"] = "greater",
+                                  ) -> BidirectionalDepthResult:
+    """Run :func:`depth_rank_sum_test` with A as the reference, then with B as the reference.
+
+    Parameters
+    ----------
+    A, B : array-like of shape (n_A, d) and (n_B, d)
+        The two corpora's embeddings, each with at least 2 documents.
+    names : tuple of two str
+        Corpus names.
+    alternative : {"greater", "less", "two-sided"}
+        Passed to both tests.
+
+    Returns
+    -------
+    BidirectionalDepthResult
+        ``a_reference`` answers "is B outlying relative to A?", ``b_reference`` the reverse. When both
+        are reported, correct for multiple testing (:func:`core.analysis.multitest.adjust_pvalues`).
+    """
+    if not (isinstance(names, (tuple, list)) and len(names) == 2):
+        from core.exceptions import ParameterError
+
+        raise ParameterError(f"names must be a pair of corpus names; got {names!r}.")
+    check_name(names[0], "names[0]")
+    check_name(names[1], "names[1]")
+    return BidirectionalDepthResult(
+        a_reference=depth_rank_sum_test(A, B, alternative=alternative,
+                                        reference_name=names[0], sample_name=names[1]),
+        b_reference=depth_rank_sum_test(B, A, alternative=alternative,
+                                        reference_name=names[1], sample_name=names[0]),
+    )
+
+
+@dataclass(frozen=True)
+class DepthExtremes:
+    """The most central and the most outlying documents of one corpus (see :func:`depth_extremes`).
+
+    Indices are row numbers within the corpus, so callers can attach texts:
+    ``[texts[i] for i in result.central_indices]``.
+    """
+
+    central_indices: np.ndarray
+    central_depths: np.ndarray
+    outlying_indices: np.ndarray
+    outlying_depths: np.ndarray
+    corpus_name: str = "X"
+    reference_name: str = "X"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "corpus": self.corpus_name,
+            "reference": self.reference_name,
+            "central_indices": self.central_indices.tolist(),
+            "central_depths": self.central_depths.tolist(),
+            "outlying_indices": self.outlying_indices.tolist(),
+            "outlying_depths": self.outlying_depths.tolist(),
+        }
+
+    def to_frame(self):
+        """Rows ``role`` ("central"/"outlying"), ``rank`` (1 = most), ``index``, ``depth``."""
+        import pandas as pd
+
+        k_c, k_o = len(self.central_indices), len(self.outlying_indices)
+        return pd.DataFrame({
+            "corpus": self.corpus_name,
+            "reference": self.reference_name,
+            "role": ["central"] * k_c + ["outlying"] * k_o,
+            "rank": np.r_[np.arange(1, k_c + 1), np.arange(1, k_o + 1)],
+            "index": np.r_[self.central_indices, self.outlying_indices].astype(int),
+            "depth": np.r_[self.central_depths, self.outlying_depths],
+        })
+
+
+def depth_extremes(X: Any, *, reference: Any = None, k: int = 5, corpus_name: str = "X",
+                   reference_name: str | None = None) -> DepthExtremes:
+    """The ``k`` most central and ``k`` most outlying documents of a corpus, by TTE depth.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        The corpus whose documents are ranked.
+    reference : array-like of shape (n_F, d), optional
+        Rank by depth with respect to another corpus (e.g. "which science texts look most like
+        games?"). Default: in-sample depth of ``X`` with respect to itself.
+    k : int
+        How many of each; capped at n.
+    corpus_name, reference_name : str
+        Names for the result (``reference_name`` defaults to ``corpus_name``).
+
+    Returns
+    -------
+    DepthExtremes
+        Indices and depths; most central first (highest depth), most outlying first (lowest depth).
+        Ties are broken by the lower row index.
+    """
+    k = check_int(k, "k", minimum=1)
+    check_name(corpus_name, "corpus_name")
+    reference_name = corpus_name if reference_name is None else check_name(reference_name, "reference_name")
+    depth = tte_depth(X, reference)
+    k = min(k, depth.size)
+    central = np.argsort(-depth, kind="stable")[:k]
+    outlying = np.argsort(depth, kind="stable")[:k]
+    return DepthExtremes(
+        central_indices=central, central_depths=depth[central],
+        outlying_indices=outlying, outlying_depths=depth[outlying],
+        corpus_name=corpus_name, reference_name=reference_name,
+    )
