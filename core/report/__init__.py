@@ -29,7 +29,7 @@ from core.report.charts import (
     map_chart,
     rows_in_region,
     shift_bar_chart,
-    tests_chart,
+    significance_chart,
     truncate_text,
     zipf_chart,
 )
@@ -80,7 +80,7 @@ __all__ = [
     "rows_in_region",
     "safe_csv",
     "shift_bar_chart",
-    "tests_chart",
+    "significance_chart",
     "truncate_text",
     "vega_javascript",
     "write_bundle",

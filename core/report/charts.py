@@ -56,7 +56,7 @@ __all__ = [
     "map_chart",
     "rows_in_region",
     "shift_bar_chart",
-    "tests_chart",
+    "significance_chart",
     "truncate_text",
     "zipf_chart",
 ]
@@ -632,7 +632,7 @@ def shift_bar_chart(
     )
 
 
-def tests_chart(
+def significance_chart(
     df: pd.DataFrame,
     *,
     test: str = "test",

@@ -16,8 +16,11 @@ Sheets, and what this module does about them:
   reads them back with ``encoding="utf-8-sig"`` (plain ``"utf-8"`` keeps the BOM in the first
   column name).
 
-Line endings are ``\\n``; fields are quoted when they contain the delimiter, a quote or a line break
-(``csv.QUOTE_MINIMAL``), so multi-line document texts survive the round trip.
+Line endings are ``\\n``. Every text field (and the header) is quoted, numbers are not
+(``csv.QUOTE_NONNUMERIC``). Quoting only "as needed" (``QUOTE_MINIMAL``) is not safe here: with
+``\\n`` line endings Python's csv writer leaves a field containing a bare carriage return
+unquoted, and spreadsheet programs and pandas then split the row there. Missing values are written
+as ``""``; spreadsheets show an empty cell and pandas reads NaN.
 """
 
 from __future__ import annotations
@@ -82,7 +85,8 @@ def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def safe_csv(df: pd.DataFrame, path_or_buffer: str | os.PathLike | BinaryIO | TextIO | None = None,
              *, index: bool = False) -> bytes | None:
-    """Write ``df`` as a spreadsheet-safe CSV (formulas neutralised, UTF-8 with BOM, ``\\n`` lines).
+    """Write ``df`` as a spreadsheet-safe CSV (formulas neutralised, UTF-8 with BOM, ``\\n`` lines,
+    text fields quoted).
 
     Parameters
     ----------
@@ -100,7 +104,7 @@ def safe_csv(df: pd.DataFrame, path_or_buffer: str | os.PathLike | BinaryIO | Te
     bytes or None
         The encoded CSV when ``path_or_buffer`` is None, else None.
     """
-    text = neutralize_frame(df).to_csv(index=index, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    text = neutralize_frame(df).to_csv(index=index, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     data = text.encode("utf-8-sig")
     if path_or_buffer is None:
         return data
