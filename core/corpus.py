@@ -469,11 +469,14 @@ def fit_zipf(frequencies: Sequence[float] | np.ndarray) -> tuple[float, float, f
         raise InputError("fit_zipf needs positive finite frequencies")
     y = np.log10(np.sort(f)[::-1])
     x = np.log10(np.arange(1, f.size + 1, dtype=np.float64))
-    slope, intercept = np.polyfit(x, y, 1)
+    # closed-form least squares: exact 0 slope (not -2e-16) when all frequencies are equal
+    dx, dy = x - x.mean(), y - y.mean()
+    slope = float(np.dot(dx, dy) / np.dot(dx, dx))
+    intercept = float(y.mean() - slope * x.mean())
     residual = y - (intercept + slope * x)
     total = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 if total == 0 else 1.0 - float(np.sum(residual**2)) / total
-    return float(-slope), float(intercept), r2
+    return -slope + 0.0, intercept, r2
 
 
 def _plot_ranks(vocabulary_size: int) -> np.ndarray:

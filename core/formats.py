@@ -396,6 +396,21 @@ def _read_jsonl(text: str, *, name: str) -> tuple[pd.DataFrame, list[int]]:
 # ------------------------------------------------------------------------------------------ Parquet
 
 
+def _decoded_size(array) -> int:
+    """Bytes an Arrow array takes once dictionary-encoded strings are expanded."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(array.type):
+        return array.nbytes
+    dictionary = array.dictionary
+    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)
+            or pa.types.is_binary(dictionary.type) or pa.types.is_large_binary(dictionary.type)):
+        return array.cast(dictionary.type).nbytes
+    lengths = pc.take(pc.binary_length(dictionary), array.indices)
+    return int(pc.sum(lengths).as_py() or 0) + 8 * len(array)
+
+
 def _read_parquet(data: bytes, *, name: str, max_uncompressed_bytes: int) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -403,20 +418,39 @@ def _read_parquet(data: bytes, *, name: str, max_uncompressed_bytes: int) -> pd.
     if len(data) < 12 or not data.startswith(b"PAR1") or not data.endswith(b"PAR1"):
         kind = "it is truncated" if data.startswith(b"PAR1") else "it does not start with the Parquet signature"
         raise CorpusLoadError(f"{name} is not a readable Parquet file: {kind}.", path=name)
+    too_big = (f"{name} expands to more than {format_size(max_uncompressed_bytes)} when decompressed, above the "
+               "limit (max_uncompressed_bytes).")
     try:
         parquet = pq.ParquetFile(io.BytesIO(data))
         meta = parquet.metadata
         declared = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        if declared > max_uncompressed_bytes:
-            raise CorpusLoadError(
-                f"{name} expands to {format_size(declared)} when decompressed, above the limit of "
-                f"{format_size(max_uncompressed_bytes)} (max_uncompressed_bytes).", path=name)
-        names = list(parquet.schema_arrow.names)
+        # run-length encoding can pack many values in few bytes: count 8 bytes per declared value
+        values = sum(meta.row_group(i).column(j).num_values
+                     for i in range(meta.num_row_groups) for j in range(meta.num_columns))
+        if declared > max_uncompressed_bytes or 8 * values > max_uncompressed_bytes:
+            raise CorpusLoadError(too_big, path=name)
+        schema = parquet.schema_arrow
+        names = list(schema.names)
         duplicates = sorted({c for c in names if names.count(c) > 1})
         if duplicates:
             raise CorpusLoadError(f"{name} has duplicate column names: {duplicates}. Rename them so each "
                                   "column has a unique name.", path=name, column=duplicates[0])
-        table = parquet.read()
+        # The declared sizes count dictionary-encoded text once per distinct value, so a small file
+        # can still expand enormously. Text columns are therefore read as dictionaries, batch by
+        # batch, and their expanded size is added up before anything is expanded.
+        text_columns = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=text_columns)
+        batches = []
+        total = 0
+        for batch in parquet.iter_batches(batch_size=4096):
+            total += sum(_decoded_size(column) for column in batch.columns)
+            if total > max_uncompressed_bytes:
+                raise CorpusLoadError(too_big, path=name)
+            columns = [column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
+                       for column in batch.columns]
+            batches.append(pa.RecordBatch.from_arrays(columns, names=batch.schema.names))
+        table = pa.Table.from_batches(batches) if batches else schema.empty_table()
+        table = table.replace_schema_metadata(schema.metadata)
     except (pa.ArrowException, OSError, ValueError) as err:
         raise CorpusLoadError(f"{name} could not be read as Parquet: {err}", path=name) from None
     if table.num_rows == 0:

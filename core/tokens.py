@@ -6,7 +6,9 @@ whitening's word frequencies and CADE's word2vec input all count the same tokens
 What it does, in order:
 
 1. NFKC normalisation (compatibility characters fold to their plain form: the ligature "ﬁ" becomes
-   "fi", full-width "Ａ" becomes "A", "①" becomes "1"), then ``str.casefold`` ("Straße" → "strasse").
+   "fi", full-width "Ａ" becomes "A", "①" becomes "1"), then ``str.casefold`` ("Straße" → "strasse"),
+   then NFKC again, because case folding can leave a string unnormalised (close to Unicode's
+   NFKC_Casefold).
 2. Word tokens are runs of letters and digits (Unicode categories L* and N*), with combining marks
    (M*) allowed after the first character so that Devanagari, Bengali, Tamil and other abugidas,
    whose vowel signs are marks, stay whole (Python's ``\\w`` alone would split "हिन्दी" into three
@@ -140,7 +142,9 @@ def tokenize(text: str) -> list[str]:
     if text.isascii():
         # ASCII is already NFKC, and casefold equals lower on it.
         return _TOKEN.findall(text.lower())
-    text = unicodedata.normalize("NFKC", text).casefold()
+    # NFKC again after casefold, which can leave a string unnormalised ("ß" + accent folds to "ss" +
+    # accent, which composes to "sś"); this makes tokenize idempotent.
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     for old, new in _UNIFY:
         if old in text:
             text = text.replace(old, new)
