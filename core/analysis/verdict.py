@@ -9,7 +9,7 @@ Rules the wording follows (and the tests enforce):
 - **Evidence** is decided only on multiple-testing-corrected p-values (Holm by default, see
   :mod:`core.analysis.multitest`), at level ``alpha`` (default 0.05), rejecting when ``p <= alpha``
   (valid for permutation p-values). Without evidence the text says "no evidence of a difference" and
-  that this does not show the corpora are the same; it never says "the same" or "identical".
+  that this does not prove there is none; it never calls the corpora "the same" or "identical".
 - **Strength** comes from an effect size, never from a p-value (a tiny p with thousands of documents
   can go with a negligible difference). It is the classifier AUC when a classifier test is given,
   otherwise the depth "AUC" ``1 - Q`` of the more outlying direction: the probability that a random
@@ -223,8 +223,7 @@ def summarize_comparison(depth: BidirectionalDepthResult | None = None,
     if evidence:
         s1 = f"{s1_head}: there is evidence that they differ ({p_phrase})."
     else:
-        s1 = (f"{s1_head}: there is no evidence of a difference ({p_phrase}); this does not show that "
-              "they are the same, only that these tests could not tell them apart.")
+        s1 = f"{s1_head}: there is no evidence of a difference ({p_phrase})."
 
     # effect size: classifier AUC if available, else the depth AUC-equivalent 1 - Q
     clf = [t for t in tests if t.test == "classifier"]
@@ -260,6 +259,10 @@ def summarize_comparison(depth: BidirectionalDepthResult | None = None,
               "the smaller corpus it could be chance.")
 
     sentences = [s1, s2]
+    if not evidence:
+        # the caveat goes between verdict and size, so it is read before any effect-size number
+        sentences.insert(1, "These tests could not tell the two corpora apart, which does not prove that "
+                            "no difference exists.")
     direction = "not assessed"
     if depth is not None and evidence:
         sig_ab = adjusted[0] <= alpha  # B outlying relative to A
