@@ -1,0 +1,1 @@
+"""The Corpus Compass dashboard (Streamlit). Layout only: every number comes from ``core``."""
