@@ -17,6 +17,7 @@ __all__ = [
     "InsufficientDataError",
     "BundleError",
     "CorpusCompassWarning",
+    "AnalysisCancelled",
 ]
 
 
@@ -65,3 +66,7 @@ class BundleError(InputError):
 
 class CorpusCompassWarning(UserWarning):
     """Something was done that the user should know about (a fallback, an approximation)."""
+
+
+class AnalysisCancelled(CorpusCompassError):
+    """The user asked a running analysis to stop; nothing partial is kept as a result."""
