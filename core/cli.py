@@ -54,17 +54,19 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return EXIT_OK
     for corpus, stats, report in rows:
-        print(f"{corpus.name}  ({report.path})")
+        lengths = stats["tokens_per_document"]
+        print(f"{corpus.name}  ({report.filename})")
         print(f"  documents        {stats['n_documents']:>10,}")
         print(f"  tokens           {stats['n_tokens']:>10,}")
         print(f"  vocabulary       {stats['vocabulary_size']:>10,}")
-        lengths = stats["length"]
-        print(f"  tokens/document  min {lengths['min']}, median {lengths['median']:g}, "
-              f"mean {lengths['mean']:.1f}, p95 {lengths['p95']:g}, max {lengths['max']}")
-        print(f"  removed          {report.removed_empty:,} empty, {report.removed_duplicates:,} duplicate rows")
+        print(f"  tokens/document  min {lengths['min']:g}, median {lengths['median']:g}, "
+              f"mean {lengths['mean']:.1f}, p95 {lengths['p95']:g}, max {lengths['max']:g}")
+        print(f"  removed          {report.n_empty_removed:,} empty, {report.n_duplicates_removed:,} duplicate rows")
         print(f"  text column      {report.text_column}" + (" (inferred)" if report.text_column_inferred else ""))
         print(f"  encoding         {report.encoding}" + (f" (fallback: {report.encoding_message})"
                                                           if report.encoding_fallback else ""))
+        if stats["zipf"]["exponent"] is not None:
+            print(f"  Zipf exponent    {stats['zipf']['exponent']:.3f}")
         top = ", ".join(f"{w} ({n})" for w, n in stats["top_words"][:10])
         print(f"  top words        {top}")
     return EXIT_OK
