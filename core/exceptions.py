@@ -70,3 +70,10 @@ class CorpusCompassWarning(UserWarning):
 
 class AnalysisCancelled(CorpusCompassError):
     """The user asked a running analysis to stop; nothing partial is kept as a result."""
+
+
+class AnalysisNotFoundError(InputError):
+    """No saved analysis has the requested id (the share store's answer to an unknown link)."""
+
+
+__all__.append("AnalysisNotFoundError")
