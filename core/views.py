@@ -1,0 +1,305 @@
+"""Small computations the dashboard needs on a finished :class:`~core.results.AnalysisResult`.
+
+The Streamlit layer (``app/``) does no numerics (STYLE.md); what its pages compute from the stored
+tables and arrays lives here, as plain functions on DataFrames and arrays that tests call directly:
+
+- :func:`display_sample`: the documents a map draws, sampled for large corpora (METHODS.md §9: the
+  sample size is stated on the chart);
+- :func:`shift_ranking`: the CADE shift list of one pair with frequency filters (METHODS.md §6);
+- :func:`word_neighbours` and :func:`word_trajectory`: nearest neighbours (cosine) of a word in each
+  corpus's aligned CADE space, and a word's path across 3+ corpora, computed from the stored
+  ``word_vectors`` and ``word_vocab`` without retraining (the same definitions as
+  :func:`core.analysis.shift.ranking.neighbours` / ``trajectory``, which need the live model);
+- :func:`k_occurrence_summary`: the N_k histogram counts of the stored pooled kNN graph.
+
+Where the spec leaves room: a word counts as present in a corpus when it occurs at least
+``min_freq`` times there (its slice vector is otherwise an untrained random start, METHODS.md §6), and
+neighbours are drawn only from words present in that corpus. Ties are broken by vocabulary order
+(most frequent first), so results are deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.exceptions import InputError, ParameterError
+
+__all__ = [
+    "display_sample",
+    "k_occurrence_summary",
+    "shift_ranking",
+    "word_neighbours",
+    "word_trajectory",
+]
+
+
+def _check_int(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ParameterError(f"{name} must be an integer ≥ {low}, got {value!r}")
+    return int(value)
+
+
+def _require(df: Any, columns: Sequence[str], name: str) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(f"{name} lacks the column(s) {missing}; it has {list(map(str, df.columns))}")
+    return df
+
+
+# ------------------------------------------------------------------------------------------- maps
+
+
+def display_sample(documents: pd.DataFrame, *, max_points: int = 5000, random_state: int = 0,
+                   columns: Sequence[str] = ("umap_x", "umap_y")) -> tuple[pd.DataFrame, int]:
+    """The documents a map can draw: rows with finite coordinates, sampled to ``max_points``.
+
+    Parameters
+    ----------
+    documents : DataFrame, shape (n_documents, ...)
+        ``AnalysisResult.documents``.
+    max_points : int
+        Most points drawn; a browser draws a few thousand SVG circles quickly, not 100,000.
+    random_state : int
+        Seed of the sample, so the same analysis always shows the same points.
+    columns : sequence of str
+        Coordinate columns that must be finite (documents outside the map are never drawn).
+
+    Returns
+    -------
+    (DataFrame, int)
+        The rows to draw (original order, index reset) and the number of mappable documents before
+        sampling (``n_total`` for :func:`core.report.charts.map_chart`).
+    """
+    _require(documents, list(columns), "documents")
+    max_points = _check_int("max_points", max_points, 1)
+    finite = np.ones(len(documents), dtype=bool)
+    for col in columns:
+        finite &= np.isfinite(pd.to_numeric(documents[col], errors="coerce").to_numpy(dtype=float))
+    mappable = documents[finite]
+    n_total = len(mappable)
+    if n_total > max_points:
+        mappable = mappable.sample(n=max_points, random_state=random_state).sort_index()
+    return mappable.reset_index(drop=True), n_total
+
+
+def k_occurrence_summary(documents: pd.DataFrame, *, k: int) -> pd.DataFrame:
+    """Per corpus: documents, mean N_k, largest N_k, share of antihubs (N_k = 0) and hubs (N_k ≥ 2k).
+
+    Parameters
+    ----------
+    documents : DataFrame
+        ``corpus`` and ``k_occurrence`` columns (N_k in the pooled kNN graph, METHODS.md §3).
+    k : int
+        Neighbourhood size of that graph.
+
+    Returns
+    -------
+    DataFrame
+        ``corpus, documents, mean N_k, max N_k, antihubs, hubs`` (shares in [0, 1]); corpora with no
+        finite N_k are left out.
+    """
+    _require(documents, ["corpus", "k_occurrence"], "documents")
+    k = _check_int("k", k, 1)
+    values = pd.to_numeric(documents["k_occurrence"], errors="coerce")
+    frame = pd.DataFrame({"corpus": documents["corpus"].astype(str), "n_k": values}).dropna()
+    rows = []
+    for corpus, part in frame.groupby("corpus", sort=False):
+        n_k = part["n_k"].to_numpy(dtype=float)
+        rows.append({"corpus": corpus, "documents": len(n_k), "mean N_k": float(n_k.mean()),
+                     "max N_k": int(n_k.max()), "antihubs": float(np.mean(n_k == 0)),
+                     "hubs": float(np.mean(n_k >= 2 * k))})
+    return pd.DataFrame(rows, columns=["corpus", "documents", "mean N_k", "max N_k", "antihubs", "hubs"])
+
+
+# -------------------------------------------------------------------------------------- word shift
+
+
+def shift_ranking(words: pd.DataFrame, corpus_a: str, corpus_b: str, *, min_freq: int = 20,
+                  top: int | None = 50) -> pd.DataFrame:
+    """The CADE shift list of one pair of corpora, words frequent enough in both, largest shift first.
+
+    Parameters
+    ----------
+    words : DataFrame
+        ``AnalysisResult.words`` (``word, corpus_a, corpus_b, shift, ..., freq_a, freq_b, ...``).
+    corpus_a, corpus_b : str
+        The pair, in either order (the table stores each unordered pair once; asking for (b, a) swaps
+        the per-corpus columns so that ``freq_a`` and ``neighbours_a`` belong to ``corpus_a``).
+    min_freq : int
+        Least occurrences in *each* corpus (rarely seen words have noisy vectors, METHODS.md §6).
+    top : int or None
+        Rows returned; None for all.
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``words`` plus ``rank`` (1 = largest shift), sorted by shift descending.
+    """
+    _require(words, ["word", "corpus_a", "corpus_b", "shift", "freq_a", "freq_b"], "words")
+    min_freq = _check_int("min_freq", min_freq, 0)
+    if top is not None:
+        top = _check_int("top", top, 1)
+    if corpus_a == corpus_b:
+        raise ParameterError(f"corpus_a and corpus_b are both {corpus_a!r}; choose two different corpora")
+    forward = words[(words["corpus_a"] == corpus_a) & (words["corpus_b"] == corpus_b)]
+    backward = words[(words["corpus_a"] == corpus_b) & (words["corpus_b"] == corpus_a)]
+    if len(backward) and not len(forward):
+        swap = {"corpus_a": "corpus_b", "corpus_b": "corpus_a", "freq_a": "freq_b", "freq_b": "freq_a",
+                "neighbours_a": "neighbours_b", "neighbours_b": "neighbours_a"}
+        forward = backward.rename(columns={k: v for k, v in swap.items() if k in backward.columns})
+        forward = forward[list(words.columns)]
+    freq_a = pd.to_numeric(forward["freq_a"], errors="coerce")
+    freq_b = pd.to_numeric(forward["freq_b"], errors="coerce")
+    kept = forward[(freq_a >= min_freq) & (freq_b >= min_freq)]
+    kept = kept.assign(_s=pd.to_numeric(kept["shift"], errors="coerce")).dropna(subset=["_s"])
+    kept = kept.sort_values(["_s", "word"], ascending=[False, True], kind="stable").drop(columns="_s")
+    if top is not None:
+        kept = kept.head(top)
+    kept = kept.reset_index(drop=True)
+    kept.insert(0, "rank", np.arange(1, len(kept) + 1))
+    return kept
+
+
+def _vocab_index(word_vocab: pd.DataFrame, word: str) -> int:
+    """Row of ``word`` (as typed, then lower-cased and tokenised like the corpora)."""
+    _require(word_vocab, ["word"], "word_vocab")
+    if not isinstance(word, str) or not word.strip():
+        raise ParameterError(f"word must be a non-empty string, got {word!r}")
+    vocab = word_vocab["word"].astype(str).tolist()
+    index = {w: i for i, w in enumerate(vocab)}
+    if word in index:
+        return index[word]
+    from core.tokens import tokenize
+
+    tokens = tokenize(word)
+    if len(tokens) == 1 and tokens[0] in index:
+        return index[tokens[0]]
+    raise InputError(f"word {word!r} is not in the word-shift vocabulary ({len(vocab):,} words frequent "
+                     "enough over all corpora); pick a more frequent word")
+
+
+def _freqs(word_vocab: pd.DataFrame, corpus: str) -> np.ndarray:
+    col = f"freq:{corpus}"
+    if col not in word_vocab.columns:
+        known = [c[5:] for c in word_vocab.columns if str(c).startswith("freq:")]
+        raise ParameterError(f"corpus {corpus!r} has no word vectors; choose from {known}")
+    return pd.to_numeric(word_vocab[col], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    # trained word2vec rows are never zero; the guard only keeps a degenerate row from becoming NaN
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def _vectors(word_vocab: pd.DataFrame, word_vectors: Mapping[str, np.ndarray], corpus: str) -> np.ndarray:
+    if corpus not in word_vectors:
+        raise ParameterError(f"corpus {corpus!r} has no word vectors; choose from {list(word_vectors)}")
+    vectors = np.asarray(word_vectors[corpus])
+    if vectors.ndim != 2 or vectors.shape[0] != len(word_vocab):
+        raise InputError(f"word vectors of {corpus!r} have shape {vectors.shape}, expected "
+                         f"({len(word_vocab)}, dim) rows aligned with word_vocab")
+    return vectors
+
+
+def word_neighbours(word_vocab: pd.DataFrame, word_vectors: Mapping[str, np.ndarray], word: str,
+                    corpus: str, *, k: int = 10, min_freq: int = 5) -> pd.DataFrame:
+    """The ``k`` words nearest (cosine) to ``word`` in one corpus's aligned CADE space.
+
+    Parameters
+    ----------
+    word_vocab : DataFrame, shape (V, 1 + C)
+        ``word`` and one ``freq:<corpus>`` column per corpus (``AnalysisResult.word_vocab``).
+    word_vectors : mapping of str to ndarray of shape (V, dim)
+        Aligned slice vectors per corpus, rows aligned with ``word_vocab``.
+    word : str
+    corpus : str
+    k : int
+    min_freq : int
+        Least occurrences in ``corpus`` for the word and for its neighbours.
+
+    Returns
+    -------
+    DataFrame
+        ``rank, neighbour, cosine, frequency``, most similar first.
+
+    Raises
+    ------
+    InputError
+        The word is unknown, or occurs fewer than ``min_freq`` times in ``corpus`` (its vector there
+        was not trained enough to have neighbours).
+    """
+    k = _check_int("k", k, 1)
+    min_freq = _check_int("min_freq", min_freq, 1)
+    row = _vocab_index(word_vocab, word)
+    freqs = _freqs(word_vocab, corpus)
+    vectors = _vectors(word_vocab, word_vectors, corpus)
+    found = str(word_vocab["word"].iloc[row])
+    if freqs[row] < min_freq:
+        raise InputError(f"{found!r} occurs {int(freqs[row])} times in {corpus!r}, fewer than "
+                         f"{min_freq}: its vector there is not trained enough to have neighbours")
+    pool = np.flatnonzero(freqs >= min_freq)
+    pool = pool[pool != row]
+    unit = _unit_rows(vectors[np.concatenate([[row], pool])])
+    sims = unit[1:] @ unit[0]
+    order = np.argsort(-sims, kind="stable")[:k]
+    vocab = word_vocab["word"].astype(str).to_numpy()
+    return pd.DataFrame({"rank": np.arange(1, len(order) + 1), "neighbour": vocab[pool[order]],
+                         "cosine": sims[order], "frequency": freqs[pool[order]]})
+
+
+def word_trajectory(word_vocab: pd.DataFrame, word_vectors: Mapping[str, np.ndarray], word: str,
+                    corpora: Sequence[str], *, k: int = 5, min_freq: int = 5) -> pd.DataFrame:
+    """A word across corpora in the given order (e.g. time slices), from its aligned CADE vectors.
+
+    Parameters
+    ----------
+    word_vocab, word_vectors, word
+        As in :func:`word_neighbours`.
+    corpora : sequence of str
+        At least two different corpora, in order.
+    k : int
+        Neighbours listed per corpus.
+    min_freq : int
+        Least occurrences for the word to count as present in a corpus.
+
+    Returns
+    -------
+    DataFrame
+        One row per corpus: ``corpus, frequency, present, cosine_to_first, shift_from_previous,
+        neighbours`` (space-separated). Where the word is absent (or absent from the first/previous
+        corpus) the cosines are NaN: it has no trained vector to compare.
+    """
+    order = list(corpora) if not isinstance(corpora, str) else []
+    if len(order) < 2 or len(set(order)) != len(order):
+        raise ParameterError(f"corpora must list at least two different corpora, got {corpora!r}")
+    k = _check_int("k", k, 1)
+    min_freq = _check_int("min_freq", min_freq, 1)
+    row = _vocab_index(word_vocab, word)
+    freq = np.array([_freqs(word_vocab, c)[row] for c in order], dtype=np.int64)
+    present = freq >= min_freq
+    vecs = _unit_rows(np.stack([_vectors(word_vocab, word_vectors, c)[row] for c in order]))
+    to_first = np.full(len(order), np.nan)
+    step = np.full(len(order), np.nan)
+    for i in range(len(order)):
+        if present[i] and present[0]:
+            to_first[i] = float(np.clip(vecs[i] @ vecs[0], -1.0, 1.0))
+        if i > 0 and present[i] and present[i - 1]:
+            step[i] = 1.0 - float(np.clip(vecs[i] @ vecs[i - 1], -1.0, 1.0))
+    neighbours = []
+    for i, corpus in enumerate(order):
+        if present[i]:
+            table = word_neighbours(word_vocab, word_vectors, word, corpus, k=k, min_freq=min_freq)
+            neighbours.append(" ".join(table["neighbour"]))
+        else:
+            neighbours.append("")
+    return pd.DataFrame({"corpus": order, "frequency": freq, "present": present,
+                         "cosine_to_first": to_first, "shift_from_previous": step,
+                         "neighbours": neighbours})

@@ -1,0 +1,208 @@
+"""core.views: map sampling, CADE shift ranking with frequency filters, neighbours and trajectories
+computed from stored word vectors (checked against core.analysis.shift.ranking on the same vectors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.analysis.shift.cade import CadeModel
+from core.analysis.shift.ranking import neighbours as model_neighbours
+from core.analysis.shift.ranking import trajectory as model_trajectory
+from core.exceptions import InputError, ParameterError
+from core.views import display_sample, k_occurrence_summary, shift_ranking, word_neighbours, word_trajectory
+
+VOCAB = ["game", "play", "player", "science", "data", "library", "rare"]
+
+
+def _vocab(counts: dict[str, list[int]]) -> pd.DataFrame:
+    frame = pd.DataFrame({"word": VOCAB})
+    for corpus, c in counts.items():
+        frame[f"freq:{corpus}"] = c
+    return frame
+
+
+@pytest.fixture
+def space(rng):
+    counts = {"a": [50, 40, 30, 20, 10, 9, 2], "b": [60, 35, 25, 22, 12, 8, 0], "c": [5, 6, 7, 8, 9, 10, 11]}
+    vectors = {c: rng.standard_normal((len(VOCAB), 8)).astype(np.float32) for c in counts}
+    return _vocab(counts), vectors, counts
+
+
+# ----------------------------------------------------------------------------------------- sampling
+
+
+def test_display_sample_keeps_small_maps_whole_and_drops_unmapped_rows() -> None:
+    docs = pd.DataFrame({"umap_x": [0.0, 1.0, np.nan, 3.0], "umap_y": [0.0, 1.0, 2.0, np.inf],
+                         "text": list("abcd")})
+    shown, total = display_sample(docs, max_points=10)
+    assert total == 2
+    assert shown["text"].tolist() == ["a", "b"]
+
+
+def test_display_sample_samples_large_maps_reproducibly(rng) -> None:
+    docs = pd.DataFrame({"umap_x": rng.standard_normal(1000), "umap_y": rng.standard_normal(1000),
+                         "i": np.arange(1000)})
+    shown, total = display_sample(docs, max_points=100, random_state=3)
+    again, _ = display_sample(docs, max_points=100, random_state=3)
+    assert total == 1000 and len(shown) == 100
+    assert shown["i"].tolist() == again["i"].tolist()
+    assert shown["i"].is_monotonic_increasing  # original order kept
+    assert len(set(shown["i"])) == 100
+
+
+def test_display_sample_rejects_bad_parameters() -> None:
+    docs = pd.DataFrame({"umap_x": [0.0], "umap_y": [0.0]})
+    with pytest.raises(ParameterError, match="max_points must be an integer"):
+        display_sample(docs, max_points=0)
+    with pytest.raises(InputError, match="lacks the column"):
+        display_sample(pd.DataFrame({"x": [1]}))
+    with pytest.raises(InputError, match="must be a pandas DataFrame"):
+        display_sample([1, 2])
+
+
+# ------------------------------------------------------------------------------------------ hubness
+
+
+def test_k_occurrence_summary_counts_hubs_and_antihubs() -> None:
+    # N_1 of the METHODS.md §3 example (k = 1): [4, 1, 0, 0, 0]
+    docs = pd.DataFrame({"corpus": ["x"] * 5 + ["y"], "k_occurrence": [4, 1, 0, 0, 0, np.nan]})
+    table = k_occurrence_summary(docs, k=1)
+    assert table["corpus"].tolist() == ["x"]
+    row = table.iloc[0]
+    assert row["documents"] == 5 and row["max N_k"] == 4
+    assert row["mean N_k"] == pytest.approx(1.0)  # Σ N_k = n·k
+    assert row["antihubs"] == pytest.approx(0.6)  # METHODS.md: antihub occurrence 0.6
+    assert row["hubs"] == pytest.approx(0.2)  # N_k >= 2k: only the first point
+    with pytest.raises(ParameterError, match="k must be an integer"):
+        k_occurrence_summary(docs, k=0)
+
+
+# ------------------------------------------------------------------------------------------- shifts
+
+
+def _words() -> pd.DataFrame:
+    return pd.DataFrame({
+        "word": ["game", "play", "data", "rare"], "corpus_a": ["a"] * 4, "corpus_b": ["b"] * 4,
+        "shift": [0.1, 0.5, 0.3, 0.9], "cosine": [0.9, 0.5, 0.7, 0.1], "freq_a": [50, 40, 10, 2],
+        "freq_b": [60, 35, 12, 0], "neighbours_a": ["x", "y", "z", "w"], "neighbours_b": ["X", "Y", "Z", "W"],
+        "procrustes_shift": [0.2, 0.4, 0.3, np.nan]})
+
+
+def test_shift_ranking_filters_by_frequency_in_both_corpora_and_ranks() -> None:
+    table = shift_ranking(_words(), "a", "b", min_freq=10, top=None)
+    assert table["word"].tolist() == ["play", "data", "game"]
+    assert table["rank"].tolist() == [1, 2, 3]
+    assert shift_ranking(_words(), "a", "b", min_freq=20, top=1)["word"].tolist() == ["play"]
+    assert "rare" in shift_ranking(_words(), "a", "b", min_freq=0, top=None)["word"].tolist()
+
+
+def test_shift_ranking_in_the_other_direction_swaps_the_per_corpus_columns() -> None:
+    table = shift_ranking(_words(), "b", "a", min_freq=10, top=None)
+    assert table["word"].tolist() == ["play", "data", "game"]
+    first = table.iloc[0]
+    assert (first["corpus_a"], first["freq_a"], first["freq_b"], first["neighbours_a"]) == ("b", 35, 40, "Y")
+
+
+def test_shift_ranking_rejects_bad_parameters() -> None:
+    with pytest.raises(ParameterError, match="two different corpora"):
+        shift_ranking(_words(), "a", "a")
+    with pytest.raises(ParameterError, match="min_freq must be an integer"):
+        shift_ranking(_words(), "a", "b", min_freq=-1)
+    with pytest.raises(ParameterError, match="top must be an integer"):
+        shift_ranking(_words(), "a", "b", top=0)
+    with pytest.raises(InputError, match="lacks the column"):
+        shift_ranking(pd.DataFrame({"word": []}), "a", "b")
+
+
+# ---------------------------------------------------------------------------------------- neighbours
+
+
+def test_word_neighbours_hand_computed() -> None:
+    vocab = pd.DataFrame({"word": ["w", "near", "mid", "far", "rare"], "freq:a": [10, 10, 10, 10, 1]})
+    vecs = {"a": np.array([[1, 0], [0.9, 0.1], [0, 1], [-1, 0], [1, 0.001]], dtype=np.float32)}
+    table = word_neighbours(vocab, vecs, "w", "a", k=3, min_freq=5)
+    assert table["neighbour"].tolist() == ["near", "mid", "far"]  # "rare" is below min_freq
+    assert table["cosine"].tolist() == pytest.approx([0.9 / np.hypot(0.9, 0.1), 0.0, -1.0], abs=1e-6)
+    assert table["frequency"].tolist() == [10, 10, 10]
+    assert word_neighbours(vocab, vecs, "W", "a", k=1, min_freq=5)["neighbour"].tolist() == ["near"]
+
+
+def test_word_neighbours_match_the_ranking_module_on_the_same_vectors(space) -> None:
+    vocab, vectors, counts = space
+    model = _model(vectors, counts)
+    for corpus in ("a", "b"):
+        ours = word_neighbours(vocab, vectors, "game", corpus, k=4, min_freq=5)
+        theirs = model_neighbours(model, "game", corpus, k=4, min_freq=5)
+        assert ours["neighbour"].tolist() == list(theirs.words)
+        assert ours["cosine"].to_numpy() == pytest.approx(np.asarray(theirs.cosines), abs=1e-9)
+
+
+def test_word_neighbours_are_invariant_to_rotation_and_scale(space, rng) -> None:
+    vocab, vectors, _ = space
+    q, _r = np.linalg.qr(rng.standard_normal((8, 8)))
+    turned = {c: (3.5 * v @ q).astype(np.float64) for c, v in vectors.items()}
+    a = word_neighbours(vocab, vectors, "play", "a", k=5)
+    b = word_neighbours(vocab, turned, "play", "a", k=5)
+    assert a["neighbour"].tolist() == b["neighbour"].tolist()
+    assert a["cosine"].to_numpy() == pytest.approx(b["cosine"].to_numpy(), abs=1e-5)
+
+
+def test_word_neighbours_errors(space) -> None:
+    vocab, vectors, _ = space
+    with pytest.raises(InputError, match="not in the word-shift vocabulary"):
+        word_neighbours(vocab, vectors, "unknownword", "a")
+    with pytest.raises(InputError, match="occurs 0 times in 'b'"):
+        word_neighbours(vocab, vectors, "rare", "b", min_freq=1)
+    with pytest.raises(ParameterError, match="corpus 'zz' has no word vectors"):
+        word_neighbours(vocab, vectors, "game", "zz")
+    with pytest.raises(ParameterError, match="k must be an integer"):
+        word_neighbours(vocab, vectors, "game", "a", k=0)
+    with pytest.raises(ParameterError, match="min_freq must be an integer"):
+        word_neighbours(vocab, vectors, "game", "a", min_freq=0)
+    with pytest.raises(ParameterError, match="word must be a non-empty string"):
+        word_neighbours(vocab, vectors, " ", "a")
+    with pytest.raises(InputError, match="aligned with word_vocab"):
+        word_neighbours(vocab, {"a": vectors["a"][:3]}, "game", "a")
+
+
+# ---------------------------------------------------------------------------------------- trajectory
+
+
+def _model(vectors, counts) -> CadeModel:
+    names = tuple(counts)
+    stack = np.stack([vectors[c] for c in names])
+    return CadeModel(corpus_names=names, vocabulary=tuple(VOCAB),
+                     counts=np.array([counts[c] for c in names], dtype=np.int64),
+                     compass_input=stack[0], compass_output=stack[0], slice_vectors=stack,
+                     independent_vectors=None, n_documents=(1,) * len(names), n_tokens=(1,) * len(names),
+                     params={"min_count": 5}, log=())
+
+
+def test_word_trajectory_matches_the_ranking_module(space) -> None:
+    vocab, vectors, counts = space
+    model = _model(vectors, counts)
+    ours = word_trajectory(vocab, vectors, "science", ["a", "b", "c"], k=3, min_freq=5)
+    theirs = model_trajectory(model, "science", ["a", "b", "c"], k=3, min_freq=5)
+    assert ours["corpus"].tolist() == ["a", "b", "c"]
+    assert ours["frequency"].tolist() == [20, 22, 8]
+    assert ours["cosine_to_first"].to_numpy() == pytest.approx(theirs.cosine_to_first, nan_ok=True)
+    assert ours["shift_from_previous"].to_numpy() == pytest.approx(theirs.shift_from_previous, nan_ok=True)
+    assert ours["neighbours"].tolist() == [" ".join(n) for n in theirs.neighbours]
+    assert ours["cosine_to_first"].iloc[0] == pytest.approx(1.0)
+    assert np.isnan(ours["shift_from_previous"].iloc[0])
+
+
+def test_word_trajectory_marks_absent_corpora(space) -> None:
+    vocab, vectors, _ = space
+    table = word_trajectory(vocab, vectors, "rare", ["a", "b", "c"], min_freq=2)
+    assert table["present"].tolist() == [True, False, True]
+    assert np.isnan(table["cosine_to_first"].iloc[1]) and table["neighbours"].iloc[1] == ""
+    assert np.isnan(table["shift_from_previous"].iloc[2])  # previous corpus lacks the word
+    with pytest.raises(ParameterError, match="at least two different corpora"):
+        word_trajectory(vocab, vectors, "game", ["a"])
+    with pytest.raises(ParameterError, match="at least two different corpora"):
+        word_trajectory(vocab, vectors, "game", ["a", "a"])
+    with pytest.raises(ParameterError, match="at least two different corpora"):
+        word_trajectory(vocab, vectors, "game", "ab")
