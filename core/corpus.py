@@ -521,6 +521,8 @@ def _read_source(source: Source, *, filename: str | None, max_bytes: int) -> tup
     if hasattr(source, "read"):
         name_attr = getattr(source, "name", None)
         display = filename or (name_attr if isinstance(name_attr, str) else "<file object>")
+        if isinstance(source, io.TextIOBase):
+            raise ParameterError(f"{display} was opened in text mode; open it in binary mode ('rb')")
         size = None
         try:
             if source.seekable():

@@ -117,6 +117,9 @@ def _build_pattern() -> re.Pattern[str]:
 
 
 _TOKEN = _build_pattern()
+# The same rules restricted to ASCII (no marks, no spaceless scripts, no zero-width joiners), which the
+# regex engine matches about twice as fast; most documents of most corpora take this path.
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:(?:['\-]|(?<=\d)[.,](?=\d))[a-z0-9]+)*")
 
 
 def tokenize(text: str) -> list[str]:
@@ -141,7 +144,7 @@ def tokenize(text: str) -> list[str]:
     """
     if text.isascii():
         # ASCII is already NFKC, and casefold equals lower on it.
-        return _TOKEN.findall(text.lower())
+        return _ASCII_TOKEN.findall(text.lower())
     # NFKC again after casefold, which can leave a string unnormalised ("ß" + accent folds to "ss" +
     # accent, which composes to "sś"); this makes tokenize idempotent.
     text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())

@@ -110,3 +110,10 @@ def test_word_frequencies_equals_counting_tokens(texts: list[str]) -> None:
     counts = word_frequencies(texts)
     assert counts == Counter(chain.from_iterable(tokenize(t) for t in texts))
     assert sum(counts.values()) == sum(len(tokenize(t)) for t in texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_fast_path_agrees_with_unicode_path(text: str) -> None:
+    """ASCII texts take a faster pattern; appending a non-ASCII word forces the general one."""
+    assert tokenize(text + " é") == tokenize(text) + ["é"]
