@@ -777,3 +777,23 @@ def test_parquet_run_length_bomb_refused_from_metadata(tmp_path: Path) -> None:
     assert path.stat().st_size < 100_000
     with pytest.raises(CorpusLoadError, match=r"rle\.parquet expands to more than 1\.0 MB"):
         load_corpus(path, max_uncompressed_bytes=1_000_000)
+
+
+def test_metadata_number_column_with_gaps_becomes_numeric(tmp_path: Path) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text("text,year,tag\none,2020,x\ntwo,,007\nthree,2021,\n")
+    corpus = load_corpus(path, text_column="text", metadata_columns=["year", "tag"])
+    years = corpus.metadata["year"].tolist()
+    assert years[0] == 2020 and math.isnan(years[1]) and years[2] == 2021
+    # a column with any non-number stays text, as written
+    assert corpus.metadata["tag"].tolist() == ["x", "007", ""]
+
+
+def test_to_frame_renames_clashing_metadata(tmp_path: Path) -> None:
+    path = tmp_path / "clash.csv"
+    path.write_text("body,text,doc_id\nfirst body,meta text,m1\nsecond body,other,m2\n")
+    corpus = load_corpus(path, text_column="body", metadata_columns=["text", "doc_id"])
+    frame = corpus.to_frame()
+    assert list(frame.columns) == ["doc_id", "text", "text (metadata)", "doc_id (metadata)"]
+    assert frame["text"].tolist() == ["first body", "second body"]
+    assert frame["text (metadata)"].tolist() == ["meta text", "other"]
