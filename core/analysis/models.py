@@ -279,9 +279,12 @@ def compare_spaces(
         anchors = check_anchor_indices(anchors_idx, n)
         method = "given"
     else:
-        joint = np.hstack([A / np.linalg.norm(A, axis=1, keepdims=True),
-                           B / np.linalg.norm(B, axis=1, keepdims=True)])
-        anchors = select_anchors(joint, n_anchors, method=anchor_method, random_state=int(random_state))
+        if anchor_method == "uniform":
+            basis = A  # a uniform draw looks only at n
+        else:
+            basis = np.hstack([A / np.linalg.norm(A, axis=1, keepdims=True),
+                               B / np.linalg.norm(B, axis=1, keepdims=True)])
+        anchors = select_anchors(basis, n_anchors, method=anchor_method, random_state=int(random_state))
         method = anchor_method
 
     RA = relative_representation(A, A[anchors])

@@ -223,9 +223,13 @@ class ZipfianWhitening(TransformerMixin, BaseEstimator):
 
         mean = pp @ Wp
         Wbar = np.sqrt(pp)[:, None] * (Wp - mean)
-        # full_matrices only when there are fewer rows than columns: then the d - m missing axes are
-        # needed for a regularised fit, and the (m, m) U is small.
-        _, S, Vt = np.linalg.svd(Wbar, full_matrices=n_words < d)
+        if n_words > d:
+            # Householder QR first: R (d, d) has the same singular values and right singular vectors
+            # as Wbar, and the SVD of R never forms the (V, d) left factor that goes unused here
+            _, S, Vt = np.linalg.svd(np.linalg.qr(Wbar, mode="r"))
+        else:
+            # fewer rows than columns: the full (d, d) V holds the d - m axes a regularised fit needs
+            _, S, Vt = np.linalg.svd(Wbar, full_matrices=True)
         S_full = np.zeros(d)
         S_full[: S.size] = S
         tol = S.max(initial=0.0) * max(Wbar.shape) * np.finfo(np.float64).eps

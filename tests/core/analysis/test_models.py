@@ -152,3 +152,16 @@ def test_compare_errors(rng):
         res.disagreements(top=0)
     with pytest.raises(InputError, match="texts has 2 entries"):
         res.disagreements(texts=["a", "b"])
+
+
+def test_symmetric_measures_do_not_depend_on_the_order_of_the_spaces(rng):
+    A = _clustered(rng, n=150)
+    B = A @ rng.standard_normal((24, 10)) + rng.standard_normal((150, 10))
+    ab = compare_spaces(A, B, n_anchors=20, anchor_method="farthest")
+    ba = compare_spaces(B, A, n_anchors=20, anchor_method="farthest")
+    # farthest-point anchors are chosen on both spaces together, so neither model decides them alone
+    np.testing.assert_array_equal(ab.anchor_indices, ba.anchor_indices)
+    assert ab.cka == pytest.approx(ba.cka, abs=1e-12)
+    assert ab.jaccard == pytest.approx(ba.jaccard, abs=1e-12)
+    assert ab.relative_cosine == pytest.approx(ba.relative_cosine, abs=1e-12)
+    assert 0 < ab.cka < 1 and 0 < ab.jaccard < 1
