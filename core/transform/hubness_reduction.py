@@ -1,0 +1,902 @@
+"""Hubness reduction: secondary distances that make neighbourhoods more symmetric (METHODS.md §3).
+
+Sources: Schnitzer, Flexer, Schedl & Widmer, "Local and global scaling reduce hubs in space", JMLR
+2012 (mutual proximity, local scaling, NICDM); Zelnik-Manor & Perona, "Self-tuning spectral
+clustering", NIPS 2004 (local scaling); Conneau et al., "Word translation without parallel data",
+ICLR 2018 (CSLS); Hara, Suzuki, Kobayashi, Fukumizu & Radovanović, "Flattening the density gradient
+for eliminating spatial centrality to reduce hubness", AAAI 2016 (DisSimLocal); Nielsen & Hansen,
+"Hubness reduction improves sentence-BERT semantic spaces" (the case for doing this on sentence
+embeddings).
+
+With ``d`` the primary distance (cosine ``1 - cos`` or Euclidean) and every neighbourhood excluding
+the point itself:
+
+=================  ======================================================  ===========================
+method             secondary distance                                      statistic per point
+=================  ======================================================  ===========================
+``mp_empirical``   ``|{j : d(x,j) <= d or d(y,j) <= d}| / n``               none
+``mp_gaussian``    ``1 - SF(d; mu_x, s_x) SF(d; mu_y, s_y)``                mean, sd of d to the others
+``local_scaling``  ``1 - exp(-d^2 / (r_x r_y))``                            d to the k-th NN (k = 7)
+``nicdm``          ``d / sqrt(r_x r_y)``                                    mean d to the k NN (k = 7)
+``csls``           ``2 d - r_x - r_y``                                      mean d to the k NN (k = 10)
+``dissim_local``   ``|x-y|^2 - |x-c_x|^2 - |y-c_y|^2``                      c = mean of the k NN
+=================  ======================================================  ===========================
+
+The empirical mutual proximity above is METHODS.md's ``1 - #{j : d(x,j) > d and d(y,j) > d} / n``
+rewritten by complement (it counts the points inside either ball of radius d). Its smallest value for
+two distinct points is 2/n (x and y are always inside); we keep METHODS.md's denominator n.
+
+Choices where METHODS.md is silent, documented here:
+
+- Transductive estimators. ``fit(X)`` learns every point's statistic from X itself; ``transform``
+  gives the secondary distances among the fitted points only (passing other data raises). To compare
+  corpora, fit on all of them together.
+- Full matrix vs kNN graph. Up to ``max_full_n`` points (10,000; 2,000 for ``mp_empirical``, whose
+  full matrix costs O(n^3)) the primary distances are computed exactly in float64, row block by row
+  block, and ``transform`` returns the (n, n) secondary matrix. Above it (or with
+  ``approximate=True``) each point gets ``n_candidates`` (100) nearest candidates from
+  :func:`core.knn.knn_graph`; the statistics come from the candidates' float64 distances and
+  ``transform`` returns a :class:`~core.knn.KnnGraph` of the candidates re-ranked by secondary
+  distance. Neighbours outside the candidates are never considered; ``approximate_`` and
+  ``n_candidates_`` say so, and the graph's ``params`` record it.
+- Mutual proximity on the graph. Gaussian: mean and sd come from a seeded sample of ``n_reference``
+  (2,000) points instead of all n (the candidates' own distances would be biased low; scikit-hubness
+  uses them). Empirical: for a candidate y of x at distance d, the ball of x is known exactly from x's
+  candidates, and so is the ball of y when d is within y's candidate radius; the value then equals the
+  full-matrix one. Otherwise the size of y's ball is estimated as n times the share of y's distances
+  to the ``n_reference`` sample that are <= d (from a 65-quantile table per point, linearly
+  interpolated), and never below the members actually found (y's candidates and those of x's ball
+  within d of y, whose distances are computed directly).
+- Degenerate statistics. A radius r = 0 (a point with at least k exact duplicates) is floored at
+  1e-150, so its duplicates stay at secondary distance 0 and every other point at the largest value;
+  a zero sd is floored at 1e-12 times the mean distance. Both are documented limits, not NaN.
+- Diagonals. A full matrix's diagonal holds its formula at d = 0 (0 for local scaling and NICDM;
+  ``-2 r_x`` for CSLS and DisSimLocal, which are differences of distances and can be negative;
+  ``(1 + number of exact duplicates) / n`` for empirical MP). Neighbour graphs always exclude the
+  point itself, by index, so exact duplicates remain each other's neighbours. DisSimLocal uses squared Euclidean distances of the unit vectors
+  (``2 d``) under the cosine metric. CSLS is defined by Conneau et al. on cosine; with
+  ``metric="euclidean"`` the same formula is applied to L2 distances.
+- Full matrices are symmetrised, ``(S + S^T) / 2``, to remove last-digit differences of x.y vs y.x.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from core.exceptions import ParameterError
+from core.knn import (
+    KNN_METHODS,
+    KNN_METRICS,
+    KnnGraph,
+    _block_topk,
+    _pair_distances,
+    _unit_rows,
+    check_embeddings,
+    knn_graph,
+)
+from core.transform.hubness import HubnessResult, hubness_report, loo_knn_accuracy
+
+__all__ = [
+    "CSLS",
+    "NICDM",
+    "REDUCTIONS",
+    "DisSimLocal",
+    "HubnessReductionResult",
+    "LocalScaling",
+    "MutualProximity",
+    "csls",
+    "dissim_local",
+    "local_scaling",
+    "make_reducer",
+    "mutual_proximity",
+    "nicdm",
+    "reduce_hubness",
+]
+
+_FLOOR = 1e-150
+_BLOCK_ELEMENTS = 4_000_000  # float64 entries per row block of the full matrix (32 MB)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+# --------------------------------------------------------------------------- primary distances
+
+
+def _distance_block(Xf: np.ndarray, sq: np.ndarray, start: int, stop: int, metric: str) -> np.ndarray:
+    """float64 distances of rows ``start:stop`` to all rows, (stop - start, n), zero at self."""
+    G = Xf[start:stop] @ Xf.T
+    if metric == "cosine":
+        D = np.clip(1.0 - G, 0.0, 2.0)
+    else:
+        D = np.sqrt(np.maximum(sq[start:stop, None] + sq[None, :] - 2.0 * G, 0.0))
+    D[np.arange(stop - start), np.arange(start, stop)] = 0.0
+    return D
+
+
+def _row_blocks(n: int) -> range:
+    return range(0, n, max(1, _BLOCK_ELEMENTS // n))
+
+
+def _full_knn(Xf: np.ndarray, sq: np.ndarray, k: int, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Exact float64 k nearest other points of every row."""
+    n = Xf.shape[0]
+    I = np.empty((n, k), dtype=np.int64)
+    D = np.empty((n, k), dtype=np.float64)
+    step = max(1, _BLOCK_ELEMENTS // n)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        I[start:stop], D[start:stop] = _block_topk(_distance_block(Xf, sq, start, stop, metric),
+                                                   np.arange(start, stop), k)
+    return I, D
+
+
+_N_QUANTILES = 65
+
+
+def _reference_blocks(Xf: np.ndarray, reference: np.ndarray, metric: str):
+    """Yield ``(start, stop, D, own, pos)``: float64 distances of rows start:stop to the reference
+    points, and the rows (``own``, block-relative) that are reference points themselves, at ``pos``."""
+    n = Xf.shape[0]
+    R = Xf[reference]
+    sq_r = np.einsum("ij,ij->i", R, R)
+    sq = np.einsum("ij,ij->i", Xf, Xf)
+    where = np.full(n, -1, dtype=np.int64)
+    where[reference] = np.arange(reference.size)
+    step = max(1, _BLOCK_ELEMENTS // reference.size)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        G = Xf[start:stop] @ R.T
+        if metric == "cosine":
+            D = np.clip(1.0 - G, 0.0, 2.0)
+        else:
+            D = np.sqrt(np.maximum(sq[start:stop, None] + sq_r[None, :] - 2.0 * G, 0.0))
+        pos = where[start:stop]
+        own = np.flatnonzero(pos >= 0)
+        yield start, stop, D, own, pos[own]
+
+
+def _moments(Xf: np.ndarray, reference: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sd (ddof 0) of each point's distances to the ``reference`` points other than itself."""
+    n = Xf.shape[0]
+    mu = np.empty(n)
+    sd = np.empty(n)
+    for start, stop, D, own, pos in _reference_blocks(Xf, reference, metric):
+        D[own, pos] = 0.0
+        count = np.full(stop - start, reference.size, dtype=np.float64)
+        count[own] -= 1
+        m = D.sum(axis=1) / count
+        D[own, pos] = m[own]  # the point itself then adds nothing to the squared deviations
+        mu[start:stop] = m
+        sd[start:stop] = np.sqrt(np.sum((D - m[:, None]) ** 2, axis=1) / count)
+    return mu, np.maximum(sd, 1e-12 * np.maximum(mu, _FLOOR))
+
+
+def _quantiles(Xf: np.ndarray, reference: np.ndarray, metric: str) -> np.ndarray:
+    """(n, 65) quantiles (levels 0, 1/64, ..., 1) of each point's distances to the other reference points."""
+    n = Xf.shape[0]
+    levels = np.linspace(0.0, 1.0, _N_QUANTILES)
+    Q = np.empty((n, _N_QUANTILES))
+    for start, stop, D, own, pos in _reference_blocks(Xf, reference, metric):
+        D[own, pos] = np.inf  # sorts last and is left out by the per-row count below
+        D.sort(axis=1)
+        m = np.full(stop - start, reference.size)
+        m[own] -= 1
+        at = levels[None, :] * (m[:, None] - 1)
+        lo = np.floor(at).astype(np.int64)
+        hi = np.minimum(lo + 1, m[:, None] - 1)
+        a = np.take_along_axis(D, lo, axis=1)
+        b = np.take_along_axis(D, hi, axis=1)
+        Q[start:stop] = a + (at - lo) * (b - a)
+    return Q
+
+
+# --------------------------------------------------------------------------- numba kernels
+
+
+_TILE = 32  # rows per tile of the O(n^3) kernel: two tiles of rows stay in cache while compared
+
+
+@numba.njit(parallel=True, cache=True)
+def _mp_full_kernel(D, tile_x, tile_y, tile):  # pragma: no cover - compiled
+    """Empirical MP of every pair from the symmetric (n, n) distance matrix ``D``.
+
+    Work is split into pairs of row tiles (tile_x[i] <= tile_y[i]) so that the rows compared stay in
+    cache; each pair (x, y), x <= y, is written by exactly one task.
+    """
+    n = D.shape[0]
+    out = np.empty((n, n))
+    for task in numba.prange(tile_x.size):
+        x0 = tile_x[task] * tile
+        y0 = tile_y[task] * tile
+        for x in range(x0, min(n, x0 + tile)):
+            for y in range(max(x, y0), min(n, y0 + tile)):
+                t = D[x, y]
+                cnt = 0
+                for j in range(n):
+                    cnt += (D[x, j] <= t) | (D[y, j] <= t)
+                out[x, y] = cnt / n
+                out[y, x] = cnt / n
+    return out
+
+
+def _mp_full(D: np.ndarray) -> np.ndarray:
+    n_tiles = -(-D.shape[0] // _TILE)
+    tx, ty = np.triu_indices(n_tiles)
+    return _mp_full_kernel(D, tx.astype(np.int64), ty.astype(np.int64), _TILE)
+
+
+@numba.njit(parallel=True, cache=True)
+def _mp_graph_kernel(C, Dc, Xf, Q, cosine, chunks):  # pragma: no cover - compiled
+    """Empirical MP of each point and its candidates (see the module docstring), (n, c).
+
+    ``C`` (n, c) candidate indices and ``Dc`` their distances, ascending along rows; ``Xf`` the rows
+    (unit rows for cosine) for the distances that the candidate lists do not hold; ``Q`` (n, m)
+    quantiles of each point's distances, for the size of a ball larger than the candidate list.
+    """
+    n, c = C.shape
+    d = Xf.shape[1]
+    nq = Q.shape[1]
+    out = np.empty((n, c))
+    for chp in numba.prange(chunks):
+        ch = np.int64(chp)  # prange indices can be unsigned
+        # "stamps" mark ball members without clearing an n-sized array for every pair
+        stamp_y = np.full(n, -1, dtype=np.int64)
+        stamp_x = np.full(n, -1, dtype=np.int64)
+        for x in range(ch * n // chunks, (ch + 1) * n // chunks):
+            for p in range(c):
+                y = C[x, p]
+                t = Dc[x, p]
+                sid = x * c + p
+                known = t <= Dc[y, c - 1]
+                cy = np.searchsorted(Dc[y], t, side="right") if known else c
+                # ball of y: y, x and y's candidates within t
+                stamp_y[y] = sid
+                ry = 1
+                if stamp_y[x] != sid:
+                    stamp_y[x] = sid
+                    ry += 1
+                for q in range(cy):
+                    j = C[y, q]
+                    if stamp_y[j] != sid:
+                        stamp_y[j] = sid
+                        ry += 1
+                # ball of x: x, y and x's candidates within t; count the overlap
+                cx = np.searchsorted(Dc[x], t, side="right")
+                rx = 0
+                both = 0
+                for q in range(-2, cx):
+                    j = x if q == -2 else (y if q == -1 else C[x, q])
+                    if stamp_x[j] == sid:
+                        continue
+                    stamp_x[j] = sid
+                    rx += 1
+                    if stamp_y[j] == sid:
+                        both += 1
+                    elif not known:
+                        acc = 0.0
+                        if cosine:
+                            for e in range(d):
+                                acc += Xf[y, e] * Xf[j, e]
+                            dist = max(1.0 - acc, 0.0)
+                        else:
+                            for e in range(d):
+                                diff = Xf[y, e] - Xf[j, e]
+                                acc += diff * diff
+                            dist = np.sqrt(acc)
+                        if dist <= t:
+                            both += 1
+                            ry += 1
+                if not known:
+                    # y's ball reaches past its candidates: its size is at least the members found,
+                    # and is estimated as n times the share of y's distances <= t (quantile table)
+                    at = np.searchsorted(Q[y], t, side="right")
+                    if at == 0:
+                        share = 0.0
+                    elif at == nq:
+                        share = 1.0
+                    else:
+                        lo = Q[y, at - 1]
+                        hi = Q[y, at]
+                        frac = (t - lo) / (hi - lo) if hi > lo else 1.0
+                        share = (at - 1 + frac) / (nq - 1)
+                    ry = max(ry, int(np.floor(share * n + 0.5)))
+                out[x, p] = (rx + ry - both) / n
+    return out
+
+
+def _mp_graph(C: np.ndarray, Dc: np.ndarray, Xf: np.ndarray, Q: np.ndarray, cosine: bool) -> np.ndarray:
+    chunks = min(C.shape[0], 8 * numba.get_num_threads())
+    return _mp_graph_kernel(C, Dc, Xf, Q, cosine, chunks)
+
+
+# --------------------------------------------------------------------------- estimators
+
+
+class _HubnessReducer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Shared fitting, validation and output of the reductions; subclasses define the formula.
+
+    Output wrapping (``set_output``) is off: ``transform`` returns a distance matrix or a graph, not
+    features.
+    """
+
+    name = ""
+    _default_full_max_n = 10_000
+
+    # -- subclass hooks
+    def _k(self) -> int:
+        return 0
+
+    def _check_own_params(self) -> None:
+        k = getattr(self, "k", None)
+        if k is not None and (not _is_int(k) or k < 1):
+            raise ParameterError(f"k must be a positive integer; got {k!r}")
+
+    def _fit_full(self, Xf: np.ndarray, sq: np.ndarray) -> None:
+        I, D = _full_knn(Xf, sq, self._k(), self.metric)
+        self._set_knn_stats(Xf, I, D)
+
+    def _fit_graph(self, Xf: np.ndarray) -> None:
+        k = self._k()
+        self._set_knn_stats(Xf, self.candidate_indices_[:, :k], self.candidate_distances_[:, :k])
+
+    def _set_knn_stats(self, Xf: np.ndarray, I: np.ndarray, D: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _secondary(self, D: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- validation
+    def _check_params(self) -> None:
+        if self.metric not in KNN_METRICS:
+            raise ParameterError(f"metric must be one of {', '.join(map(repr, KNN_METRICS))}; got {self.metric!r}")
+        if self.approximate not in (None, True, False):
+            raise ParameterError(f"approximate must be None (decide by size), True or False; got {self.approximate!r}")
+        if self.max_full_n is not None and (not _is_int(self.max_full_n) or self.max_full_n < 2):
+            raise ParameterError(f"max_full_n must be an integer >= 2 or None; got {self.max_full_n!r}")
+        if not _is_int(self.n_candidates) or self.n_candidates < 1:
+            raise ParameterError(f"n_candidates must be a positive integer; got {self.n_candidates!r}")
+        if self.knn_method not in KNN_METHODS:
+            raise ParameterError(f"knn_method must be one of {', '.join(map(repr, KNN_METHODS))}; "
+                                 f"got {self.knn_method!r}")
+        self._check_own_params()
+
+    # -- API
+    def fit(self, X: Any, y: Any = None) -> _HubnessReducer:
+        """Learn each point's neighbourhood statistic from ``X`` (n, d); returns ``self``."""
+        self._check_params()
+        arr = check_embeddings(X, metric=self.metric)
+        n = arr.shape[0]
+        k = self._k()
+        if k >= n:
+            raise ParameterError(f"k={k} must be smaller than the number of points n={n}")
+        Xf = _unit_rows(arr) if self.metric == "cosine" else np.array(arr, dtype=np.float64)
+        limit = self._default_full_max_n if self.max_full_n is None else self.max_full_n
+        self.approximate_ = bool(n > limit) if self.approximate is None else bool(self.approximate)
+        self.X_fit_ = Xf
+        self.n_features_in_ = arr.shape[1]
+        self.n_samples_fit_ = n
+        if self.approximate_:
+            c = min(self.n_candidates, n - 1)
+            if c < k:
+                raise ParameterError(f"n_candidates={self.n_candidates} must be at least k={k}")
+            self.n_candidates_ = c
+            self.graph_ = knn_graph(arr, c, metric=self.metric, method=self.knn_method,
+                                    random_state=self.random_state)
+            D = _pair_distances(Xf, np.arange(n), self.graph_.indices, self.metric)
+            # re-sort on these float64 values: the kernels rely on rows being exactly ascending
+            order = np.argsort(D, axis=1, kind="stable")
+            self.candidate_indices_ = np.take_along_axis(self.graph_.indices, order, axis=1)
+            self.candidate_distances_ = np.take_along_axis(D, order, axis=1)
+            self._fit_graph(Xf)
+        else:
+            self.n_candidates_ = None
+            self.graph_ = self.candidate_indices_ = self.candidate_distances_ = None
+            self._fit_full(Xf, np.einsum("ij,ij->i", Xf, Xf))
+        return self
+
+    def _check_same(self, X: Any) -> None:
+        if not hasattr(self, "X_fit_"):
+            raise ParameterError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
+        if X is None:
+            return
+        arr = check_embeddings(X, metric=self.metric)
+        Xf = _unit_rows(arr) if self.metric == "cosine" else np.asarray(arr, dtype=np.float64)
+        if Xf.shape != self.X_fit_.shape or not np.array_equal(Xf, self.X_fit_):
+            raise ParameterError(
+                "transform only accepts the data given to fit (or None): hubness reduction is transductive, "
+                "every point's statistic comes from the fitted set; fit on all documents together"
+            )
+
+    def _graph(self, I: np.ndarray, D: np.ndarray) -> KnnGraph:
+        base = self.graph_
+        params = {"reduction": self.name, "approximate": self.approximate_, "n_candidates": self.n_candidates_}
+        params.update(self._extra_params())
+        return KnnGraph(indices=np.ascontiguousarray(I, dtype=np.int64),
+                        distances=np.ascontiguousarray(D, dtype=np.float32),
+                        metric=f"{self.name}({self.metric})", method="exact" if base is None else base.method,
+                        k=I.shape[1], n=I.shape[0], recall=1.0 if base is None else base.recall,
+                        recall_sample=0 if base is None else base.recall_sample, params=params)
+
+    def _extra_params(self) -> dict:
+        return {}
+
+    def _candidate_secondary(self) -> np.ndarray:
+        n = self.n_samples_fit_
+        return self._secondary(self.candidate_distances_, np.arange(n), self.candidate_indices_)
+
+    def transform(self, X: Any = None) -> np.ndarray | KnnGraph:
+        """Secondary distances among the fitted points.
+
+        Parameters
+        ----------
+        X : None or the array given to ``fit``
+
+        Returns
+        -------
+        ndarray of shape (n, n), float64
+            The symmetric secondary distance matrix (full-matrix mode), or
+        KnnGraph
+            each point's ``n_candidates_`` candidates re-ranked by secondary distance (graph mode).
+        """
+        self._check_same(X)
+        if self.approximate_:
+            S = self._candidate_secondary()
+            order = np.argsort(S, axis=1, kind="stable")
+            return self._graph(np.take_along_axis(self.candidate_indices_, order, axis=1),
+                               np.take_along_axis(S, order, axis=1))
+        return self._full_matrix()
+
+    def _full_matrix(self) -> np.ndarray:
+        Xf, n = self.X_fit_, self.n_samples_fit_
+        sq = np.einsum("ij,ij->i", Xf, Xf)
+        S = np.empty((n, n))
+        cols = np.arange(n)
+        for start in _row_blocks(n):
+            stop = min(n, start + max(1, _BLOCK_ELEMENTS // n))
+            S[start:stop] = self._secondary(_distance_block(Xf, sq, start, stop, self.metric),
+                                            np.arange(start, stop), cols)
+        _symmetrise(S)
+        return S
+
+    def secondary_knn(self, k: int = 10) -> KnnGraph:
+        """The k nearest other points of each fitted point by secondary distance.
+
+        In full-matrix mode this works block by block and never holds the (n, n) matrix.
+        """
+        self._check_same(None)
+        n = self.n_samples_fit_
+        limit = self.n_candidates_ if self.approximate_ else n - 1
+        if not _is_int(k) or not 1 <= k <= limit:
+            raise ParameterError(f"k must be an integer between 1 and {limit}"
+                                 f"{' (n_candidates)' if self.approximate_ else ' (n - 1)'}; got {k!r}")
+        if self.approximate_:
+            S = self._candidate_secondary()
+            order = np.argsort(S, axis=1, kind="stable")[:, :k]
+            return self._graph(np.take_along_axis(self.candidate_indices_, order, axis=1),
+                               np.take_along_axis(S, order, axis=1))
+        if isinstance(self, MutualProximity) and self.method == "empirical":
+            S = self._full_matrix()
+            I = np.empty((n, k), dtype=np.int64)
+            D = np.empty((n, k))
+            for start in _row_blocks(n):
+                stop = min(n, start + max(1, _BLOCK_ELEMENTS // n))
+                I[start:stop], D[start:stop] = _block_topk(S[start:stop], np.arange(start, stop), k)
+            return self._graph(I, D)
+        Xf = self.X_fit_
+        sq = np.einsum("ij,ij->i", Xf, Xf)
+        cols = np.arange(n)
+        I = np.empty((n, k), dtype=np.int64)
+        D = np.empty((n, k))
+        for start in _row_blocks(n):
+            stop = min(n, start + max(1, _BLOCK_ELEMENTS // n))
+            rows = np.arange(start, stop)
+            S = self._secondary(_distance_block(Xf, sq, start, stop, self.metric), rows, cols)
+            I[start:stop], D[start:stop] = _block_topk(S, rows, k)
+        return self._graph(I, D)
+
+
+def _symmetrise(S: np.ndarray) -> None:
+    n = S.shape[0]
+    step = max(1, int(np.sqrt(_BLOCK_ELEMENTS)))
+    for i in range(0, n, step):
+        for j in range(i, n, step):
+            a = S[i:i + step, j:j + step]
+            b = S[j:j + step, i:i + step]
+            avg = 0.5 * (a + b.T)
+            S[i:i + step, j:j + step] = avg
+            S[j:j + step, i:i + step] = avg.T
+
+
+def _pair_stat(stat: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return stat[rows][:, None], stat[cols] if cols.ndim == 2 else stat[cols][None, :]
+
+
+class MutualProximity(_HubnessReducer):
+    """Mutual proximity (Schnitzer et al. 2012): how unlikely a third point is nearer to both.
+
+    Parameters
+    ----------
+    method : {"empirical", "gaussian"}
+        Count the other points (exact, O(n^3) as a full matrix) or model each point's distances as a
+        normal distribution.
+    metric : {"cosine", "euclidean"}
+    approximate : bool or None
+        Force or forbid the kNN-graph version; None decides by ``max_full_n``.
+    max_full_n : int, optional
+        Largest n computed as a full matrix (default 2,000 empirical, 10,000 Gaussian).
+    n_candidates : int
+        Candidates per point in the graph version (100).
+    n_reference : int
+        Points sampled to estimate mean and sd in the Gaussian graph version (2,000).
+    knn_method : {"auto", "exact", "hnsw"}
+        Candidate search (:func:`core.knn.knn_graph`).
+    random_state : int, None or Generator
+
+    Attributes
+    ----------
+    approximate_ : bool
+    n_candidates_ : int or None
+    mu_, sigma_ : ndarray of shape (n,)
+        Gaussian only: mean and sd of each point's distances.
+    n_reference_ : int or None
+        Gaussian only: points the moments were estimated from.
+    graph_ : KnnGraph or None
+        Candidate graph in graph mode.
+    """
+
+    def __init__(self, *, method: str = "empirical", metric: str = "cosine", approximate: bool | None = None,
+                 max_full_n: int | None = None, n_candidates: int = 100, n_reference: int = 2000,
+                 knn_method: str = "auto", random_state: Any = 0) -> None:
+        self.method = method
+        self.metric = metric
+        self.approximate = approximate
+        self.max_full_n = max_full_n
+        self.n_candidates = n_candidates
+        self.n_reference = n_reference
+        self.knn_method = knn_method
+        self.random_state = random_state
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return "mp_empirical" if self.method == "empirical" else "mp_gaussian"
+
+    @property
+    def _default_full_max_n(self) -> int:  # type: ignore[override]
+        return 2_000 if self.method == "empirical" else 10_000
+
+    def _check_own_params(self) -> None:
+        if self.method not in ("empirical", "gaussian"):
+            raise ParameterError(f"method must be 'empirical' or 'gaussian'; got {self.method!r}")
+        if not _is_int(self.n_reference) or self.n_reference < 2:
+            raise ParameterError(f"n_reference must be an integer >= 2; got {self.n_reference!r}")
+
+    def _extra_params(self) -> dict:
+        return {"n_reference": getattr(self, "n_reference_", None)}
+
+    def _fit_full(self, Xf: np.ndarray, sq: np.ndarray) -> None:
+        self.n_reference_ = None
+        if self.method == "gaussian":
+            self.mu_, self.sigma_ = _moments(Xf, np.arange(Xf.shape[0]), self.metric)
+
+    def _fit_graph(self, Xf: np.ndarray) -> None:
+        n = Xf.shape[0]
+        rng = np.random.default_rng(self.random_state)
+        reference = np.arange(n) if self.n_reference >= n else np.sort(
+            rng.choice(n, size=self.n_reference, replace=False))
+        self.n_reference_ = int(reference.size)
+        if self.method == "gaussian":
+            self.mu_, self.sigma_ = _moments(Xf, reference, self.metric)
+        else:
+            self.quantiles_ = _quantiles(Xf, reference, self.metric)
+
+    def _secondary(self, D: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        if self.method == "empirical":
+            return self._empirical(D, rows, cols)
+        from scipy.special import ndtr
+
+        mu_x, mu_y = _pair_stat(self.mu_, rows, cols)
+        sd_x, sd_y = _pair_stat(self.sigma_, rows, cols)
+        # 1 - SF_x SF_y written as CDF_x + CDF_y - CDF_x CDF_y: no cancellation for close pairs (where
+        # both CDFs are tiny) and exactly symmetric in x and y
+        cx = ndtr((D - mu_x) / sd_x)
+        cy = ndtr((D - mu_y) / sd_y)
+        return np.clip(cx + cy - cx * cy, 0.0, 1.0)
+
+    def _empirical(self, D: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        if self.approximate_:
+            return _mp_graph(self.candidate_indices_, np.ascontiguousarray(D), self.X_fit_,
+                             self.quantiles_, self.metric == "cosine")
+        return _mp_full(D)
+
+    def _full_matrix(self) -> np.ndarray:
+        if self.method == "gaussian":
+            return super()._full_matrix()
+        Xf, n = self.X_fit_, self.n_samples_fit_
+        sq = np.einsum("ij,ij->i", Xf, Xf)
+        D = np.empty((n, n))
+        for start in _row_blocks(n):
+            stop = min(n, start + max(1, _BLOCK_ELEMENTS // n))
+            D[start:stop] = _distance_block(Xf, sq, start, stop, self.metric)
+        _symmetrise(D)
+        return self._empirical(D, np.arange(n), np.arange(n))
+
+
+class LocalScaling(_HubnessReducer):
+    """Local scaling (Zelnik-Manor & Perona 2004; Schnitzer et al. 2012): ``1 - exp(-d^2 / (r_x r_y))``.
+
+    ``r`` is the distance to the k-th nearest neighbour (k = 7). Other parameters as in
+    :class:`MutualProximity`. Learned: ``r_`` (n,).
+    """
+
+    name = "local_scaling"
+
+    def __init__(self, *, k: int = 7, metric: str = "cosine", approximate: bool | None = None,
+                 max_full_n: int | None = None, n_candidates: int = 100, knn_method: str = "auto",
+                 random_state: Any = 0) -> None:
+        self.k = k
+        self.metric = metric
+        self.approximate = approximate
+        self.max_full_n = max_full_n
+        self.n_candidates = n_candidates
+        self.knn_method = knn_method
+        self.random_state = random_state
+
+    def _k(self) -> int:
+        return int(self.k)
+
+    def _set_knn_stats(self, Xf: np.ndarray, I: np.ndarray, D: np.ndarray) -> None:
+        self.r_ = np.maximum(D[:, -1], _FLOOR)
+
+    def _secondary(self, D: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        rx, ry = _pair_stat(self.r_, rows, cols)
+        return -np.expm1(-(D * D) / (rx * ry))
+
+
+class NICDM(LocalScaling):
+    """Non-iterative contextual dissimilarity measure (Schnitzer et al. 2012): ``d / sqrt(r_x r_y)``.
+
+    ``r`` is the mean distance to the k nearest neighbours (k = 7). Learned: ``r_`` (n,).
+    """
+
+    name = "nicdm"
+
+    def _set_knn_stats(self, Xf: np.ndarray, I: np.ndarray, D: np.ndarray) -> None:
+        self.r_ = np.maximum(D.mean(axis=1), _FLOOR)
+
+    def _secondary(self, D: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        rx, ry = _pair_stat(self.r_, rows, cols)
+        return D / np.sqrt(rx * ry)
+
+
+class CSLS(LocalScaling):
+    """Cross-domain similarity local scaling (Conneau et al. 2018) as a distance: ``2 d - r_x - r_y``.
+
+    ``r`` is the mean distance to the k nearest neighbours (k = 10); equals ``-CSLS`` of the paper's
+    cosine-similarity form plus 0. Learned: ``r_`` (n,).
+    """
+
+    name = "csls"
+
+    def __init__(self, *, k: int = 10, metric: str = "cosine", approximate: bool | None = None,
+                 max_full_n: int | None = None, n_candidates: int = 100, knn_method: str = "auto",
+                 random_state: Any = 0) -> None:
+        super().__init__(k=k, metric=metric, approximate=approximate, max_full_n=max_full_n,
+                         n_candidates=n_candidates, knn_method=knn_method, random_state=random_state)
+
+    def _set_knn_stats(self, Xf: np.ndarray, I: np.ndarray, D: np.ndarray) -> None:
+        self.r_ = D.mean(axis=1)
+
+    def _secondary(self, D: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        rx, ry = _pair_stat(self.r_, rows, cols)
+        return 2.0 * D - rx - ry
+
+
+class DisSimLocal(CSLS):
+    """DisSimLocal (Hara et al. 2016): ``|x - y|^2 - |x - c_x|^2 - |y - c_y|^2``.
+
+    ``c_x`` is the mean of x's k nearest neighbours (k = 10), x excluded; unit vectors under the cosine
+    metric. Learned: ``q_`` (n,), the squared distance of each point to its local centroid.
+    """
+
+    name = "dissim_local"
+
+    def _set_knn_stats(self, Xf: np.ndarray, I: np.ndarray, D: np.ndarray) -> None:
+        q = np.empty(Xf.shape[0])
+        step = max(1, 8_000_000 // (I.shape[1] * Xf.shape[1]))
+        for start in range(0, Xf.shape[0], step):
+            centroid = Xf[I[start:start + step]].mean(axis=1)
+            diff = Xf[start:start + step] - centroid
+            q[start:start + step] = np.einsum("ij,ij->i", diff, diff)
+        self.q_ = q
+
+    def _secondary(self, D: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        qx, qy = _pair_stat(self.q_, rows, cols)
+        squared = 2.0 * D if self.metric == "cosine" else D * D
+        return squared - qx - qy
+
+
+REDUCTIONS: dict[str, tuple[type, dict]] = {
+    "mp_empirical": (MutualProximity, {"method": "empirical"}),
+    "mp_gaussian": (MutualProximity, {"method": "gaussian"}),
+    "local_scaling": (LocalScaling, {}),
+    "nicdm": (NICDM, {}),
+    "csls": (CSLS, {}),
+    "dissim_local": (DisSimLocal, {}),
+}
+
+
+def make_reducer(name: str, **params: Any) -> _HubnessReducer:
+    """The reduction estimator called ``name`` (a key of :data:`REDUCTIONS`) with ``params``."""
+    if name not in REDUCTIONS:
+        raise ParameterError(f"unknown hubness reduction {name!r}; choose one of: {', '.join(REDUCTIONS)}")
+    cls, fixed = REDUCTIONS[name]
+    clash = sorted(set(fixed) & set(params))
+    if clash:
+        raise ParameterError(f"{name!r} fixes {clash}; use the other mutual proximity name instead")
+    try:
+        return cls(**fixed, **params)
+    except TypeError as exc:
+        raise ParameterError(f"invalid parameter for {name!r}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- function twins
+
+
+def mutual_proximity(X: Any, *, method: str = "empirical", **params: Any) -> np.ndarray | KnnGraph:
+    """``MutualProximity(method=method, **params).fit_transform(X)``."""
+    return MutualProximity(method=method, **params).fit_transform(X)
+
+
+def local_scaling(X: Any, *, k: int = 7, **params: Any) -> np.ndarray | KnnGraph:
+    """``LocalScaling(k=k, **params).fit_transform(X)``."""
+    return LocalScaling(k=k, **params).fit_transform(X)
+
+
+def nicdm(X: Any, *, k: int = 7, **params: Any) -> np.ndarray | KnnGraph:
+    """``NICDM(k=k, **params).fit_transform(X)``."""
+    return NICDM(k=k, **params).fit_transform(X)
+
+
+def csls(X: Any, *, k: int = 10, **params: Any) -> np.ndarray | KnnGraph:
+    """``CSLS(k=k, **params).fit_transform(X)``."""
+    return CSLS(k=k, **params).fit_transform(X)
+
+
+def dissim_local(X: Any, *, k: int = 10, **params: Any) -> np.ndarray | KnnGraph:
+    """``DisSimLocal(k=k, **params).fit_transform(X)``."""
+    return DisSimLocal(k=k, **params).fit_transform(X)
+
+
+# --------------------------------------------------------------------------- before / after
+
+
+@dataclass(frozen=True, eq=False)
+class HubnessReductionResult:
+    """Hubness before and after one reduction, and kNN accuracy when labels were given.
+
+    Attributes
+    ----------
+    method : str
+        Reduction name (a key of :data:`REDUCTIONS`).
+    k : int
+        Neighbourhood size of the measures and of the kNN vote.
+    metric : str
+        Primary distance.
+    before, after : HubnessResult
+        Measures on the primary and on the secondary kNN graph.
+    accuracy_before, accuracy_after : float or None
+        Leave-one-out kNN classification accuracy (None without labels).
+    approximate : bool
+        True when the secondary distances were computed on a kNN candidate graph.
+    n_candidates : int or None
+        Candidates per point in that case.
+    primary_graph, secondary_graph : KnnGraph
+    params : dict
+        The estimator's parameters.
+    """
+
+    method: str
+    k: int
+    metric: str
+    before: HubnessResult
+    after: HubnessResult
+    accuracy_before: float | None
+    accuracy_after: float | None
+    approximate: bool
+    n_candidates: int | None
+    primary_graph: KnnGraph
+    secondary_graph: KnnGraph
+    params: dict
+
+    @property
+    def note(self) -> str:
+        """One sentence on how the secondary distances were computed."""
+        if not self.approximate:
+            return f"{self.method}: exact, from the full {self.before.n}×{self.before.n} distance matrix."
+        g = self.primary_graph
+        search = "exact search" if g.method == "exact" else f"HNSW, estimated recall {g.recall:.3f}"
+        return (f"{self.method}: kNN-graph approximation on the {self.n_candidates} nearest candidates of "
+                f"each point ({search}); neighbours outside the candidates are not considered.")
+
+    def to_frame(self) -> Any:
+        """One row per measure: ``measure``, ``before``, ``after``, ``change`` (after - before)."""
+        import pandas as pd
+
+        rows = [(name, self.before.measures[name], self.after.measures[name]) for name in self.before.measures]
+        if self.accuracy_before is not None:
+            rows.append(("knn_accuracy", self.accuracy_before, self.accuracy_after))
+        frame = pd.DataFrame(rows, columns=["measure", "before", "after"])
+        frame["change"] = frame["after"] - frame["before"]
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python summary (JSON-ready)."""
+        return {
+            "method": self.method, "k": self.k, "metric": self.metric, "approximate": self.approximate,
+            "n_candidates": self.n_candidates, "note": self.note,
+            "before": self.before.to_dict(), "after": self.after.to_dict(),
+            "accuracy_before": self.accuracy_before, "accuracy_after": self.accuracy_after,
+            "params": {key: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v))
+                       for key, v in self.params.items()},
+        }
+
+
+def reduce_hubness(X: Any, method: str = "mp_gaussian", k: int = 10, *, labels: Any = None,
+                   metric: str = "cosine", approximate: bool | None = None, n_candidates: int = 100,
+                   knn_method: str = "auto", random_state: Any = 0,
+                   params: dict | None = None) -> HubnessReductionResult:
+    """Apply one hubness reduction and measure hubness (and kNN accuracy) before and after.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        Embeddings.
+    method : str
+        One of :data:`REDUCTIONS`. The default, Gaussian mutual proximity, is bounded, symmetric and
+        O(n^2) as a full matrix (the empirical variant is O(n^3)).
+    k : int
+        Neighbourhood size for the measures and the kNN vote (10).
+    labels : array-like of shape (n,), optional
+        Class labels; gives leave-one-out kNN accuracy by primary and by secondary distance.
+    metric, approximate, n_candidates, knn_method, random_state
+        As in the estimators.
+    params : dict, optional
+        Further estimator parameters, e.g. ``{"k": 5}`` for the reduction's own neighbourhood.
+
+    Returns
+    -------
+    HubnessReductionResult
+    """
+    reducer = make_reducer(method, metric=metric, approximate=approximate, n_candidates=n_candidates,
+                           knn_method=knn_method, random_state=random_state, **(params or {}))
+    if not _is_int(k) or k < 1:
+        raise ParameterError(f"k must be a positive integer; got {k!r}")
+    reducer.fit(X)
+    n = reducer.n_samples_fit_
+    if k >= n:
+        raise ParameterError(f"k={k} must be smaller than the number of points n={n}")
+    if reducer.approximate_:
+        if k > reducer.n_candidates_:
+            raise ParameterError(f"k={k} must be at most n_candidates={reducer.n_candidates_}")
+        primary = reducer.graph_.truncated(k)
+    else:
+        primary = knn_graph(X, k, metric=metric, method="exact")
+    secondary = reducer.secondary_knn(k)
+    acc_before = acc_after = None
+    if labels is not None:
+        acc_before = loo_knn_accuracy(primary, labels)
+        acc_after = loo_knn_accuracy(secondary, labels)
+    return HubnessReductionResult(
+        method=method, k=k, metric=metric, before=hubness_report(primary, k),
+        after=hubness_report(secondary, k), accuracy_before=acc_before, accuracy_after=acc_after,
+        approximate=reducer.approximate_, n_candidates=reducer.n_candidates_, primary_graph=primary,
+        secondary_graph=secondary, params=reducer.get_params(),
+    )
