@@ -8,8 +8,13 @@ Choices the specification leaves open:
 
 - Encoding "auto" accepts UTF-8, UTF-8/UTF-16/UTF-32 with a byte-order mark, and decodes anything
   else as cp1252, or latin-1 where cp1252 has no character for a byte (0x81, 0x8D, 0x8F, 0x90, 0x9D).
-  That fallback never fails, so it is always reported with the first byte that was not UTF-8. No
-  statistical charset detection: it guesses wrong on short files and its guesses cannot be explained.
+  That fallback never fails, so it is always reported with the first byte that was not UTF-8. A file
+  that mixes encodings (valid non-ASCII UTF-8 *and* bytes that are not UTF-8, as when lines from two
+  sources are concatenated) is decoded byte run by byte run: UTF-8 where the bytes are UTF-8, cp1252
+  for the others, so neither part turns into mojibake; the report says "mixed" and counts the bytes.
+  (A cp1252 file whose accented capital is followed by a symbol in 0x80-0xBF, such as "Ã©", reads as
+  UTF-8 there; real text almost never has such pairs.) No statistical charset detection: it guesses
+  wrong on short files and its guesses cannot be explained.
 - A file is refused as binary when it starts with a known binary signature (PNG, zip, PDF, ...), has
   a NUL byte in its first KiB, or more than 30 % control characters in its first 8 KiB. UTF-16
   without a byte-order mark is therefore refused, with a hint to re-save it as UTF-8.
@@ -40,9 +45,11 @@ import csv
 import io
 import json
 import re
+import struct
 import sys
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -94,7 +101,21 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _CONTROL_BYTES = frozenset(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B} | {0x7F}
 _FALLBACK_NAMES = {"cp1252": "cp1252 (Windows Western European)", "latin-1": "latin-1 (ISO-8859-1)"}
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _byte_as_cp1252(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D: no cp1252 character, take latin-1's
+        return bytes([byte]).decode("latin-1")
+
+
+# surrogateescape's stand-in for byte b (U+DC00 + b) -> that byte read as cp1252
+_ESCAPED_TO_CP1252 = {0xDC00 + b: _byte_as_cp1252(b) for b in range(0x80, 0x100)}
 _ZIP_CHUNK = 1 << 20
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
+               IndexError, struct.error)
 
 
 @dataclass
@@ -245,6 +266,18 @@ def decode_text(data: bytes, *, name: str, encoding: str = "auto") -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8", False, None)
     except UnicodeDecodeError as err:
         bad_offset, bad_byte = err.start, data[err.start]
+    # Undecodable bytes become lone surrogates U+DC80..U+DCFF, one per byte, while each valid
+    # multi-byte UTF-8 sequence becomes one character: the text is shorter than the bytes exactly
+    # when the file also holds valid non-ASCII UTF-8, i.e. when it mixes encodings.
+    escaped = data.decode("utf-8", "surrogateescape")
+    if len(escaped) < len(data):
+        n_bad = len(_ESCAPED_BYTE.findall(escaped))
+        message = (f"{name} mixes encodings: it is UTF-8 except for {n_bad:,} byte(s) that are not (the first, "
+                   f"0x{bad_byte:02X}, at byte offset {bad_offset}, line {_line_of(data, bad_offset)}). Those "
+                   f"were decoded as {_FALLBACK_NAMES['cp1252']}, the rest as UTF-8. Check those characters, "
+                   "or save the file as UTF-8, to be sure.")
+        return Decoded(escaped.translate(_ESCAPED_TO_CP1252), f"mixed: utf-8, cp1252 ({n_bad:,} bytes)",
+                       True, message)
     try:
         text, used = data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -411,6 +444,36 @@ def _decoded_size(array) -> int:
     return int(pc.sum(lengths).as_py() or 0) + 8 * len(array)
 
 
+def _parquet_to_pandas(table, name: str) -> pd.DataFrame:
+    """``table.to_pandas()``, turning what a damaged file makes it raise into CorpusLoadError.
+
+    Text that is not valid UTF-8 is refused, naming the column: pyarrow does not check it when
+    reading, and pandas' Arrow-backed strings would only fail later, far from the file. The pandas
+    metadata stored in the schema (index columns, dtypes) is JSON that pandas parses without
+    validation: a damaged one raises JSONDecodeError, KeyError or UnicodeDecodeError. It only
+    restores pandas details, so such a file is read again without it, data intact.
+    """
+    import pyarrow as pa
+
+    for field_, column in zip(table.schema, table.columns):
+        if pa.types.is_string(field_.type) or pa.types.is_large_string(field_.type):
+            try:
+                column.validate(full=True)
+            except pa.ArrowInvalid:
+                raise CorpusLoadError(f"{name} could not be read as Parquet: column {field_.name!r} holds "
+                                      "text that is not valid UTF-8.", path=name, column=field_.name) from None
+    damaged = (pa.ArrowException, ValueError, KeyError, TypeError, UnicodeDecodeError, IndexError)
+    try:
+        return table.to_pandas()
+    except damaged:
+        pass
+    try:
+        # ignore_metadata=True still parses the pandas metadata: drop it instead
+        return table.replace_schema_metadata(None).to_pandas()
+    except damaged as err:
+        raise CorpusLoadError(f"{name} could not be read as Parquet: {err}", path=name) from None
+
+
 def _read_parquet(data: bytes, *, name: str, max_uncompressed_bytes: int) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -455,7 +518,7 @@ def _read_parquet(data: bytes, *, name: str, max_uncompressed_bytes: int) -> pd.
         raise CorpusLoadError(f"{name} could not be read as Parquet: {err}", path=name) from None
     if table.num_rows == 0:
         raise CorpusLoadError(f"{name} contains no documents: the Parquet file has no rows.", path=name)
-    frame = table.to_pandas()
+    frame = _parquet_to_pandas(table, name)
     if not isinstance(frame.index, pd.RangeIndex):
         # an index written by pandas becomes ordinary columns again
         frame = frame.reset_index()
@@ -483,7 +546,9 @@ def _drop_final_newline(text: str) -> str:
 def _read_zip(data: bytes, *, name: str, encoding: str, max_uncompressed_bytes: int) -> RawTable:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
+    # a damaged archive makes zipfile raise more than BadZipFile: ValueError ("negative seek
+    # value"), NotImplementedError (unknown version or method), zlib.error while inflating
+    except _ZIP_ERRORS as err:
         raise CorpusLoadError(f"{name} is not a valid zip archive (it may be truncated or corrupt): {err}",
                               path=name) from None
     with archive:
@@ -535,7 +600,9 @@ def _read_zip(data: bytes, *, name: str, encoding: str, max_uncompressed_bytes: 
                                 "decompressing, although its header declares less (a zip bomb?); refused.",
                                 path=name)
                         chunks.append(chunk)
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as err:
+            except CorpusLoadError:
+                raise  # a ValueError too: not to be wrapped as a corrupt member below
+            except _ZIP_ERRORS as err:
                 raise CorpusLoadError(f"{name}: member {info.filename!r} cannot be extracted (the archive "
                                       f"may be truncated or corrupt): {err}", path=name) from None
             decoded = decode_text(b"".join(chunks), name=label, encoding=encoding)

@@ -42,7 +42,9 @@ import os
 import re
 import secrets
 import shutil
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +76,13 @@ _SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _MAX_INDEX_BYTES = 64 * 1024 * 1024
 _CHUNK = 1 << 20
+# a damaged zip makes zipfile raise more than BadZipFile: ValueError ("negative seek value"),
+# NotImplementedError (unknown version or method), zlib.error while inflating, struct.error, ...
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
+               RuntimeError, IndexError, struct.error)
+# longest member-name segment: file systems refuse names over 255 bytes, so a longer one could be
+# written to a .zip but not to a bundle folder
+_MAX_SEGMENT = 200
 # fixed zip timestamps: the same content gives the same archive bytes (apart from "created")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -123,10 +132,10 @@ def _check_member_name(name: Any) -> str:
         raise BundleError(f"bundle member {name!r} is not a relative path inside the bundle; refused")
     parts = name.split("/")
     for part in parts:
-        if part in ("", ".", "..") or not _SEGMENT.match(part):
+        if part in ("", ".", "..") or not _SEGMENT.match(part) or len(part) > _MAX_SEGMENT:
             raise BundleError(
                 f"bundle member {name!r} has an unsafe name (allowed: relative paths of "
-                "[A-Za-z0-9._-] segments, no '..'); refused")
+                f"[A-Za-z0-9._-] segments of at most {_MAX_SEGMENT} characters, no '..'); refused")
     return name
 
 
@@ -138,7 +147,7 @@ def _check_key(kind: str, key: Any) -> str:
     except BundleError:
         raise ParameterError(
             f"{kind} key {key!r} is not allowed: use letters, digits, '.', '_', '-' and '/' between "
-            "non-empty parts (no '..')") from None
+            f"non-empty parts of at most {_MAX_SEGMENT} characters (no '..')") from None
     return key
 
 
@@ -317,6 +326,9 @@ def write_bundle(
             tmp.mkdir()
             _write_dir(tmp, manifest, tables, arrays, json_objects, created)
         _replace(tmp, target)
+    except OSError as exc:
+        # disk full, no permission, a name the file system refuses: say which bundle, keep nothing
+        raise BundleError(f"cannot write the bundle {target}: {exc.strerror or exc}") from exc
     finally:
         if tmp.is_dir() and not tmp.is_symlink():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -424,9 +436,17 @@ class _ZipSource(_Source):
         self.label = label
         try:
             self.zf = zipfile.ZipFile(fileobj)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except _ZIP_ERRORS as exc:
             raise BundleError(f"{label} is not a bundle: it is neither a bundle folder nor a valid "
                               f".zip file ({exc})") from exc
+        try:
+            self._index_members(max_total_bytes=max_total_bytes, max_members=max_members)
+        except BaseException:
+            self.zf.close()
+            raise
+
+    def _index_members(self, *, max_total_bytes: int, max_members: int) -> None:
+        label = self.label
         infos = self.zf.infolist()
         if len(infos) > max_members:
             raise BundleError(f"{label} has {len(infos)} members, more than the limit of {max_members}")
@@ -464,7 +484,7 @@ class _ZipSource(_Source):
         try:
             with self.zf.open(info) as fh:
                 return fh.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        except _ZIP_ERRORS as exc:
             raise BundleError(f"bundle member {name!r} in {self.label} cannot be read: {exc}") from exc
 
     def close(self) -> None:

@@ -1,0 +1,154 @@
+"""Helpers of the reliability and security suite, imported by its tests and its conftest.
+
+- :func:`record_writes`: a context manager that records every file-system write the current thread
+  makes (through Python's audit hooks: ``open`` for writing, rename/replace, remove, mkdir, symlink,
+  rmtree, ...), so tests can assert that a loader writes nothing and a bundle writer writes only
+  inside its target folder.
+- :data:`HOSTILE`: HTML/JavaScript payloads that must stay inert wherever user text is shown.
+- :func:`count_example`: a tally of the property-based examples that ran (printed by the conftest).
+- :class:`PageGuard`: fails on browser dialogs, records and blocks unexpected requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "sample_data"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+# Payloads that would run script, load a resource or inject markup if any renderer failed to escape
+# them. Every one carries a marker so a test can check it arrived as literal text.
+HOSTILE = (
+    "<script>alert('cc-xss-1')</script>",
+    "<img src=x onerror=alert('cc-xss-2')>",
+    "\"><svg onload=alert('cc-xss-3')>",
+    "</script><script>alert('cc-xss-4')</script>",
+    "<iframe src=\"javascript:alert('cc-xss-5')\"></iframe>",
+    "[cc-xss-6](javascript:alert(6)) **bold** <b>b</b>",
+    "<a href=\"https://example.invalid/cc-xss-7\">link</a><!--",
+    "=HYPERLINK(\"https://example.invalid/cc-xss-8\",\"x\")",
+    "<style>body{background:url(https://example.invalid/cc-xss-9)}</style>",
+    "\u2028'});alert('cc-xss-10');//",
+)
+HOSTILE_NAME = "<img src=x onerror=alert('cc-name')>"
+HOSTILE_COLUMN = "<script>alert('cc-col')</script>"
+HOSTILE_FILENAME = "<svg onload=alert('cc-file')>.csv"
+
+
+# --------------------------------------------------------------------------------- write auditing
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_PATH_EVENTS = {
+    "os.remove": 1, "os.rmdir": 1, "os.mkdir": 1, "os.truncate": 1, "os.chmod": 1, "os.chown": 1,
+    "os.utime": 1, "shutil.rmtree": 1, "os.link": 2, "os.symlink": 2, "os.rename": 2, "shutil.move": 2,
+    "shutil.copyfile": 2, "os.replace": 2,
+}
+_recorders: list[tuple[int, list[tuple[str, str]]]] = []
+_lock = threading.Lock()
+
+
+def _audit(event: str, args: tuple) -> None:
+    if not _recorders:
+        return
+    paths: list = []
+    if event == "open":
+        path, mode, flags = args
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & _WRITE_FLAGS)
+        if writing and path is not None and not isinstance(path, int):
+            paths = [path]
+    elif event in _PATH_EVENTS:
+        paths = [a for a in args[: _PATH_EVENTS[event]] if a is not None and not isinstance(a, int)]
+    if not paths:
+        return
+    me = threading.get_ident()
+    with _lock:
+        for ident, log in _recorders:
+            if ident == me:
+                log.extend((event, os.fsdecode(p)) for p in paths)
+
+
+sys.addaudithook(_audit)
+
+
+@contextlib.contextmanager
+def record_writes() -> Iterator[list[tuple[str, str]]]:
+    """Record (event, path) of every write made by the current thread inside the block."""
+    log: list[tuple[str, str]] = []
+    entry = (threading.get_ident(), log)
+    with _lock:
+        _recorders.append(entry)
+    try:
+        yield log
+    finally:
+        with _lock:
+            _recorders.remove(entry)
+
+
+def outside(writes: list[tuple[str, str]], folder: Path) -> list[tuple[str, str]]:
+    """The recorded writes whose path does not lie inside ``folder`` (after resolving links)."""
+    root = Path(os.path.realpath(folder))
+    bad = []
+    for event, path in writes:
+        real = Path(os.path.realpath(os.path.abspath(path)))
+        if real != root and root not in real.parents:
+            bad.append((event, path))
+    return bad
+
+
+# ------------------------------------------------------------------------------ fuzz bookkeeping
+
+FUZZ_EXAMPLES: Counter = Counter()
+
+
+def count_example(target: str) -> None:
+    """Tally one property-based example of ``target`` (reported at the end of the session)."""
+    FUZZ_EXAMPLES[target] += 1
+
+
+
+# ----------------------------------------------------------------------------------------- browser
+
+
+def browser_unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser tests (apt-get install -y chromium)")
+    pytest.skip(reason)
+
+
+class PageGuard:
+    """Fails the test on any dialog (alert/confirm/prompt) and records and blocks every request
+    that is not for ``allowed`` URLs (prefix match)."""
+
+    def __init__(self, page, allowed: tuple[str, ...]) -> None:
+        self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.allowed = allowed
+
+        def route(r) -> None:
+            url = r.request.url
+            self.requests.append(url)
+            if url.startswith(self.allowed):
+                r.continue_()
+            else:
+                self.blocked.append(url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
