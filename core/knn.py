@@ -358,7 +358,7 @@ def knn_graph(
     exclude_self: bool = True,
     random_state: Any = 0,
     hnsw_m: int = 32,
-    ef_construction: int = 200,
+    ef_construction: int = 100,
     ef_search: int | None = None,
     min_recall: float = 0.95,
     recall_sample: int = 1000,
