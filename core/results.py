@@ -40,6 +40,7 @@ __all__ = [
     "TABLE_SCHEMAS",
     "AnalysisResult",
     "empty_table",
+    "json_value",
     "make_table",
 ]
 
@@ -181,14 +182,14 @@ def make_table(name: str, rows: list[Mapping[str, Any]] | pd.DataFrame) -> pd.Da
     return _conform(name, frame)
 
 
-def _jsonable(value: Any) -> Any:
-    """Plain JSON values: numpy scalars to Python, NaN/inf/NA to None, tuples to lists."""
+def json_value(value: Any) -> Any:
+    """Plain JSON values (what summary() and the manifest files hold): numpy scalars to Python, NaN/inf/NA to None, tuples to lists."""
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [json_value(v) for v in value]
     if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
+        return [json_value(v) for v in value.tolist()]
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -204,7 +205,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_jsonable(dict(zip(frame.columns, row))) for row in frame.itertuples(index=False, name=None)]
+    return [json_value(dict(zip(frame.columns, row))) for row in frame.itertuples(index=False, name=None)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -324,7 +325,7 @@ class AnalysisResult:
             for key in a:
                 if a[key].dtype != b[key].dtype or not np.array_equal(a[key], b[key], equal_nan=True):
                     return False
-        return all(_jsonable(getattr(self, n)) == _jsonable(getattr(other, n)) for n in _DICT_FIELDS)
+        return all(json_value(getattr(self, n)) == json_value(getattr(other, n)) for n in _DICT_FIELDS)
 
     # ------------------------------------------------------------------ summary
 
@@ -366,7 +367,7 @@ class AnalysisResult:
             "created": self.manifest.get("created"),
             "corpus_compass_version": self.manifest.get("corpus_compass_version"),
         }
-        return _jsonable(out)
+        return json_value(out)
 
     # ------------------------------------------------------------------ bundles
 

@@ -1,0 +1,656 @@
+"""The stages of :func:`core.pipeline.run_analysis`, one function each, and the final assembly.
+
+Each ``stage_*`` function reads and fills a :class:`core.pipeline.RunContext`; :func:`finalise` turns
+it into the tables of :class:`~core.results.AnalysisResult`. The choices they make are listed in the
+docstring of :mod:`core.pipeline`. Internal module: use :func:`core.pipeline.run_analysis`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from core.exceptions import InsufficientDataError
+from core.results import TABLE_SCHEMAS, make_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.pipeline import RunContext
+
+_DOC_FIXED = [c for c, _ in TABLE_SCHEMAS["documents"]]
+_TEST_IDS = {"MMD": "mmd", "energy distance": "energy", "classifier": "classifier"}
+_NOT_REQUESTED = "not requested (switch it on with the analyses setting, or drop it from --skip)"
+
+
+def _pairs(names: list[str]) -> list[tuple[str, str]]:
+    return [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+
+
+def _pooled(ctx: RunContext) -> np.ndarray:
+    return np.vstack([ctx.X[n] for n in ctx.names])
+
+
+def _offsets(ctx: RunContext) -> dict[str, slice]:
+    out, start = {}, 0
+    for name in ctx.names:
+        n = ctx.X[name].shape[0] if name in ctx.X else len(ctx.spec.corpora[ctx.names.index(name)])
+        out[name] = slice(start, start + n)
+        start += n
+    return out
+
+
+def _doc_rows(ctx: RunContext, name: str, idx: np.ndarray) -> tuple[list[str], list[str]]:
+    corpus = ctx.spec.corpora[ctx.names.index(name)]
+    return [corpus.ids[i] for i in idx], [corpus.texts[i] for i in idx]
+
+
+def _wanted(ctx: RunContext, stage: str) -> bool:
+    if stage in ctx.spec.analyses:
+        return True
+    ctx.skip(stage, _NOT_REQUESTED)
+    return False
+
+
+# --------------------------------------------------------------------------- load
+
+
+def _metadata_frame(meta: pd.DataFrame) -> pd.DataFrame:
+    """Metadata with string column names that do not collide with the contract's columns."""
+    out = meta.reset_index(drop=True).copy()
+    names: list[str] = []
+    for column in out.columns:
+        name = str(column)
+        while name in _DOC_FIXED or name in names:
+            name = f"meta_{name}"
+        names.append(name)
+    out.columns = names
+    return out
+
+
+def _tidy_metadata(series: pd.Series) -> pd.Series:
+    """One type per column (Parquet needs it): booleans, numbers or text, missing values kept."""
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return series.astype(np.float64) if not pd.api.types.is_bool_dtype(series) else series
+    present = series.dropna()
+    numbers = pd.to_numeric(present, errors="coerce")
+    if len(present) and numbers.notna().all() and not present.map(lambda v: isinstance(v, str)).any():
+        return pd.to_numeric(series, errors="coerce").astype(np.float64)
+    return series.astype(object).where(series.notna(), None).map(
+        lambda v: v if v is None or isinstance(v, str) else str(v)).astype("str")
+
+
+def stage_load(ctx: RunContext) -> None:
+    spec = ctx.spec
+    ctx.report("load", 0, len(spec.corpora), "describing the corpora")
+    from core.overview import corpus_fingerprint
+
+    rows, frames = [], []
+    for i, corpus in enumerate(spec.corpora):
+        r = corpus.report
+        rows.append({"corpus": corpus.name, "n_documents": len(corpus), "source": r.filename, "sha256": None,
+                     "fingerprint": corpus_fingerprint(corpus), "text_column": r.text_column,
+                     "n_empty_removed": r.n_empty_removed, "n_duplicates_removed": r.n_duplicates_removed})
+        n = len(corpus)
+        base = pd.DataFrame({"corpus": [corpus.name] * n, "doc_id": list(corpus.ids), "text": list(corpus.texts),
+                             **{c: np.full(n, np.nan) for c in _DOC_FIXED[3:]}})
+        frames.append(pd.concat([base, _metadata_frame(corpus.metadata)], axis=1))
+        ctx.report("load", i + 1, len(spec.corpora), corpus.name)
+    ctx.tables["corpora"] = pd.DataFrame(rows, columns=[c for c, _ in TABLE_SCHEMAS["corpora"]])
+    documents = pd.concat(frames, ignore_index=True, sort=False)
+    for column in documents.columns[len(_DOC_FIXED):]:
+        documents[column] = _tidy_metadata(documents[column])
+    ctx.tables["documents"] = documents
+
+
+# --------------------------------------------------------------------------- embed
+
+
+def _load_model(name: str, precision: str) -> Any:
+    from core.embed import load_embedder
+
+    return load_embedder(name, precision=precision)
+
+
+def _embed_all(ctx: RunContext, embedder: Any, stage: str) -> dict[str, np.ndarray]:
+    from core.cache import embed_texts
+
+    spec = ctx.spec
+    total = sum(len(c) for c in spec.corpora)
+    out: dict[str, np.ndarray] = {}
+    offset = 0
+    for corpus in spec.corpora:
+        def callback(done: int, n: int, _offset: int = offset, _name: str = corpus.name) -> None:
+            ctx.check_stop()
+            ctx.report(stage, _offset + done, total, f"{_name}: {done:,} of {n:,} documents")
+
+        out[corpus.name] = embed_texts(list(corpus.texts), embedder, cache=ctx.cache, progress=callback)
+        offset += len(corpus)
+    return out
+
+
+def stage_embed(ctx: RunContext) -> None:
+    from core.pipeline import model_info
+
+    spec = ctx.spec
+    total = sum(len(c) for c in spec.corpora)
+    if all(c.vectors is not None for c in spec.corpora):
+        ctx.raw = {c.name: np.asarray(c.vectors, dtype=np.float32) for c in spec.corpora}
+        dim = next(iter(ctx.raw.values())).shape[1]
+        ctx.models["model"] = model_info(None, vectors=True, dimension=int(dim))
+        ctx.report("embed", total, total, "precomputed vectors given; no model run")
+    else:
+        if ctx.embedder is None:
+            ctx.report("embed", 0, total, f"loading model {spec.model}")
+            ctx.embedder = _load_model(spec.model, spec.precision)
+        ctx.report("embed", 0, total, f"embedding with {getattr(ctx.embedder, 'name', 'the model')}")
+        ctx.raw = _embed_all(ctx, ctx.embedder, "embed")
+        ctx.models["model"] = model_info(ctx.embedder)
+        ctx.report("embed", total, total, "done")
+    ctx.X = dict(ctx.raw)
+    ctx.spaces = [("model embeddings", dict(ctx.raw))]
+
+
+# --------------------------------------------------------------------------- transform
+
+
+def stage_transform(ctx: RunContext) -> None:
+    spec = ctx.spec
+    if not spec.transforms:
+        ctx.skip("transform", "no transform chosen (the model's embeddings are analysed as they are)")
+        return
+    total = len(spec.transforms)
+    sizes = [ctx.X[n].shape[0] for n in ctx.names]
+    split = np.cumsum(sizes)[:-1]
+
+    def store(label: str, pooled: np.ndarray) -> None:
+        parts = np.split(pooled, split)
+        ctx.X = {n: np.ascontiguousarray(p) for n, p in zip(ctx.names, parts)}
+        ctx.spaces.append((label, dict(ctx.X)))
+
+    for i, name in enumerate(spec.transforms):
+        ctx.check_stop()
+        ctx.report("transform", i, total, name)
+        if name == "zipfian":
+            from core.transform.whitening import zipfian_sentence_vectors_from_model
+
+            embedder = ctx.embedder
+            if embedder is None:  # precomputed vectors: the bag of words uses the named model's tokens
+                embedder = ctx.embedder = _load_model(spec.model, spec.precision)
+            texts = [t for c in spec.corpora for t in c.texts]
+            store("Zipfian-whitened bag of words", zipfian_sentence_vectors_from_model(texts, embedder))
+        elif name == "center":
+            from core.transform.whitening import Centering
+
+            pooled = _pooled(ctx)
+            store("centred", Centering().fit(pooled).transform(pooled))
+        else:
+            from core.transform.whitening import PCAWhitening
+
+            pooled = _pooled(ctx)
+            store("whitened", PCAWhitening().fit(pooled).transform(pooled))
+    ctx.report("transform", total, total, "done")
+
+
+# --------------------------------------------------------------------------- knn
+
+
+def _umap_neighbors(ctx: RunContext, n: int) -> int:
+    return max(2, min(ctx.spec.umap_n_neighbors, n - 1))
+
+
+def stage_knn(ctx: RunContext) -> None:
+    spec = ctx.spec
+    if not ({"hubness", "map"} & spec.analyses):
+        ctx.skip("knn", "not needed: hubness and map are both off")
+        return
+    n = sum(ctx.X[name].shape[0] for name in ctx.names)
+    k_graph = min(max(spec.k, _umap_neighbors(ctx, n) - 1), n - 1)
+    if n < 3 or k_graph < 1:
+        ctx.skip("knn", f"{n} documents in all: too few for a neighbour graph")
+        return
+    ctx.report("knn", 0, 1, f"{k_graph} nearest neighbours of {n:,} documents")
+    from core.knn import knn_graph
+
+    ctx.graph = knn_graph(_pooled(ctx), k_graph, metric="cosine", random_state=spec.seed)
+    ctx.report("knn", 1, 1, f"{ctx.graph.method} search")
+
+
+# --------------------------------------------------------------------------- depth
+
+
+def stage_depth(ctx: RunContext) -> None:
+    if not _wanted(ctx, "depth"):
+        return
+    from core.analysis.depth import depth_extremes, depth_rank_sum_test_both_ways, tte_depth
+
+    spec = ctx.spec
+    pairs = _pairs(ctx.names)
+    total = len(ctx.names) + len(pairs)
+    try:
+        depths, extremes, results = {}, [], {}
+        for i, name in enumerate(ctx.names):
+            ctx.report("depth", i, total, f"depth of {name}")
+            depths[name] = tte_depth(ctx.X[name])
+            ex = depth_extremes(ctx.X[name], k=spec.n_extremes, corpus_name=name)
+            extremes.append((name, "central", ex.central_indices, ex.central_depths))
+            extremes.append((name, "outlying", ex.outlying_indices, ex.outlying_depths))
+        for j, (a, b) in enumerate(pairs):
+            ctx.check_stop()
+            ctx.report("depth", len(ctx.names) + j, total, f"{a} vs {b}")
+            results[(a, b)] = depth_rank_sum_test_both_ways(ctx.X[a], ctx.X[b], names=(a, b))
+    except InsufficientDataError as exc:
+        ctx.skip("depth", str(exc))
+        return
+    ctx.extras["depth"] = results
+    ctx.extras["depths"] = depths
+    ctx.extras["depth_extremes"] = extremes
+    ctx.report("depth", total, total, "done")
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def stage_tests(ctx: RunContext) -> None:
+    if not _wanted(ctx, "tests"):
+        return
+    from core.analysis.twosample import classifier_attribution, classifier_test, energy_test, mmd_test
+
+    spec = ctx.spec
+    pairs = _pairs(ctx.names)
+    n_attr = 1 if len(ctx.names) == 2 else len(ctx.names)
+    total = 3 * len(pairs) + n_attr
+    done = 0
+    results: dict[tuple[str, str], list[Any]] = {}
+    probs: dict[str, np.ndarray] = {}
+    try:
+        for a, b in pairs:
+            results[(a, b)] = []
+            for test in (mmd_test, energy_test, classifier_test):
+                ctx.check_stop()
+                ctx.report("tests", done, total, f"{test.__name__.replace('_test', '')}: {a} vs {b}")
+                results[(a, b)].append(test(ctx.X[a], ctx.X[b], n_permutations=spec.n_permutations,
+                                            max_n=spec.max_test_n, random_state=spec.seed, names=(a, b)))
+                done += 1
+        if len(ctx.names) == 2:
+            a, b = ctx.names
+            ctx.check_stop()
+            ctx.report("tests", done, total, "classifier probability of every document")
+            att = classifier_attribution(ctx.X[a], ctx.X[b], random_state=spec.seed, names=(a, b))
+            probs[a], probs[b] = att.prob_other_a, att.prob_other_b
+        else:
+            for name in ctx.names:
+                ctx.check_stop()
+                ctx.report("tests", done, total, f"classifier probability: {name} vs the others")
+                others = np.vstack([ctx.X[o] for o in ctx.names if o != name])
+                att = classifier_attribution(ctx.X[name], others, random_state=spec.seed,
+                                             names=(name, "the other corpora"))
+                probs[name] = att.prob_other_a
+                done += 1
+    except InsufficientDataError as exc:
+        ctx.skip("tests", str(exc))
+        return
+    ctx.extras["tests"] = results
+    ctx.extras["classifier_prob"] = probs
+    ctx.report("tests", total, total, "done")
+
+
+# --------------------------------------------------------------------------- hubness
+
+
+def _hub_row(scope: str, method: str, k: int, res: Any, *, accuracy: float | None, approximate: bool,
+             note: str) -> dict[str, Any]:
+    return {"scope": scope, "method": method, "k": k, "k_skewness": res.k_skewness,
+            "robin_hood": res.robin_hood, "antihub_occurrence": res.antihub_occurrence,
+            "hub_occurrence": res.hub_occurrence, "knn_accuracy": np.nan if accuracy is None else accuracy,
+            "approximate": bool(approximate), "note": note}
+
+
+def stage_hubness(ctx: RunContext) -> None:
+    if not _wanted(ctx, "hubness"):
+        return
+    if ctx.graph is None:
+        ctx.skip("hubness", ctx.skipped.get("knn", "no neighbour graph"))
+        return
+    from core.knn import knn_graph
+    from core.transform.hubness import hubness_report, loo_knn_accuracy
+
+    spec = ctx.spec
+    k = min(spec.k, ctx.graph.k)
+    scopes = ["all"] + ctx.names
+    total = len(scopes) * (2 if spec.hubness_reduction else 1)
+    labels = np.repeat(np.arange(len(ctx.names)), [ctx.X[n].shape[0] for n in ctx.names])
+    rows: list[dict[str, Any]] = []
+    ctx.report("hubness", 0, total, "all corpora pooled")
+    pooled = hubness_report(ctx.graph, k)
+    graph_note = ("exact kNN search" if ctx.graph.method == "exact"
+                  else f"HNSW kNN search, estimated recall {ctx.graph.recall:.3f}")
+    rows.append(_hub_row("all", "none", k, pooled, accuracy=loo_knn_accuracy(ctx.graph, labels, k=k),
+                         approximate=ctx.graph.approximate, note=f"all corpora pooled; {graph_note}; "
+                         "knn_accuracy: share of documents whose corpus is the majority of their neighbours"))
+    for i, name in enumerate(ctx.names, start=1):
+        ctx.check_stop()
+        ctx.report("hubness", i, total, name)
+        n = ctx.X[name].shape[0]
+        if n <= k:
+            rows.append({"scope": name, "method": "none", "k": k, "approximate": False,
+                         "note": f"{n} documents: N_k needs more than k={k}"})
+            continue
+        g = knn_graph(ctx.X[name], k, metric="cosine", random_state=spec.seed)
+        rows.append(_hub_row(name, "none", k, hubness_report(g, k), accuracy=None,
+                             approximate=g.approximate, note=f"within {name} only"))
+    if spec.hubness_reduction:
+        from core.transform.hubness_reduction import reduce_hubness
+
+        for j, scope in enumerate(scopes):
+            ctx.check_stop()
+            ctx.report("hubness", len(scopes) + j, total, f"{spec.hubness_reduction}: {scope}")
+            X = _pooled(ctx) if scope == "all" else ctx.X[scope]
+            if X.shape[0] <= k + 1:
+                rows.append({"scope": scope, "method": spec.hubness_reduction, "k": k, "approximate": False,
+                             "note": f"{X.shape[0]} documents: too few for the reduction"})
+                continue
+            rr = reduce_hubness(X, spec.hubness_reduction, k, labels=labels if scope == "all" else None,
+                                approximate=True if X.shape[0] > spec.reduction_max_full_n else None,
+                                random_state=spec.seed)
+            rows.append(_hub_row(scope, spec.hubness_reduction, k, rr.after, accuracy=rr.accuracy_after,
+                                 approximate=rr.approximate, note=rr.note))
+    ctx.tables["hubness"] = rows
+    nk = pooled.k_occurrence
+    ctx.extras["k_occurrence"] = nk
+    # hubs: the top n_hubs by N_k; antihubs: a seeded sample of n_hubs
+    rng = np.random.default_rng(spec.seed)
+    anti = pooled.antihubs
+    if anti.size > spec.n_hubs:
+        anti = np.sort(rng.choice(anti, size=spec.n_hubs, replace=False))
+    owner = np.repeat(np.array(ctx.names, dtype=object), [ctx.X[n].shape[0] for n in ctx.names])
+    starts = _offsets(ctx)
+    hubs = []
+    for kind, idx in (("hub", pooled.hubs[: spec.n_hubs]), ("antihub", anti)):
+        for i in idx:
+            name = owner[i]
+            local = int(i - starts[name].start)
+            ids, texts = _doc_rows(ctx, name, np.array([local]))
+            hubs.append({"corpus": name, "doc_id": ids[0], "text": texts[0], "k_occurrence": int(nk[i]),
+                         "kind": kind})
+    ctx.tables["hubs"] = hubs
+    ctx.report("hubness", total, total, "done")
+
+
+# --------------------------------------------------------------------------- spread
+
+
+def stage_spread(ctx: RunContext) -> None:
+    if not _wanted(ctx, "spread"):
+        return
+    from core.analysis.spread import spread_report
+    from core.transform.whitening import symmetry_scores
+
+    total = len(ctx.names) + len(ctx.spaces)
+    spread, eigen, symmetry = [], [], []
+    try:
+        for i, name in enumerate(ctx.names):
+            ctx.check_stop()
+            ctx.report("spread", i, total, name)
+            X = ctx.X[name]
+            sr = spread_report(X, name=name)
+            spread.append({"corpus": name, "isoscore": sr.isoscore, "eee": sr.eee, "vrm": sr.vrm,
+                           "average_cosine": sr.average_cosine})
+            # eigenvalues themselves: the explained shares times the total variance (trace)
+            trace = float(np.asarray(X, dtype=np.float64).var(axis=0, ddof=1).sum())
+            explained = sr.spectrum.explained
+            eigen.append(pd.DataFrame({"corpus": name, "component": np.arange(1, explained.size + 1),
+                                       "eigenvalue": explained * trace, "explained": explained,
+                                       "cumulative": sr.spectrum.cumulative}))
+        for j, (label, space) in enumerate(ctx.spaces):
+            ctx.check_stop()
+            ctx.report("spread", len(ctx.names) + j, total, f"symmetry: {label}")
+            for name in ctx.names + ["all"]:
+                X = np.vstack([space[n] for n in ctx.names]) if name == "all" else space[name]
+                s = symmetry_scores(X)
+                symmetry.append({"corpus": name, "space": label, "first_moment": s.first_moment,
+                                 "second_moment": s.second_moment})
+    except InsufficientDataError as exc:
+        ctx.skip("spread", str(exc))
+        return
+    ctx.tables["spread"] = spread
+    ctx.tables["eigenspectrum"] = pd.concat(eigen, ignore_index=True)
+    ctx.tables["symmetry"] = symmetry
+    ctx.report("spread", total, total, "done")
+
+
+# --------------------------------------------------------------------------- map
+
+
+def stage_map(ctx: RunContext) -> None:
+    if not _wanted(ctx, "map"):
+        return
+    if ctx.graph is None:
+        ctx.skip("map", ctx.skipped.get("knn", "no neighbour graph"))
+        return
+    from core.projection import project_corpora
+
+    spec = ctx.spec
+    n = ctx.graph.n
+    if n < 5:
+        ctx.skip("map", f"{n} documents in all: UMAP needs at least 5")
+        return
+    nn = _umap_neighbors(ctx, n)
+    ctx.report("map", 0, 1, f"UMAP of {n:,} documents")
+    proj = project_corpora([ctx.X[name] for name in ctx.names], n_neighbors=nn, min_dist=spec.umap_min_dist,
+                           metric="cosine", random_state=spec.seed, knn=ctx.graph,
+                           n_epochs=spec.umap_n_epochs)
+    ctx.extras["map"] = proj.coords
+    ctx.extras["map_info"] = proj.to_dict()
+    ctx.report("map", 1, 1, "shared kNN graph" if proj.knn_source == "shared" else proj.knn_source)
+
+
+# --------------------------------------------------------------------------- words
+
+
+def stage_words(ctx: RunContext) -> None:
+    if not _wanted(ctx, "words"):
+        return
+    from core.analysis.shift import procrustes_shift, train_cade, word_shift
+
+    spec = ctx.spec
+    n_models = 1 + len(ctx.names) * (2 if spec.w2v_baseline else 1)
+    state = {"done": 0}
+
+    def callback(stage: str, epoch: int, n_epochs: int) -> None:
+        ctx.check_stop()
+        state["done"] += 1
+        ctx.report("words", state["done"], n_models * n_epochs, f"word2vec {stage}: epoch {epoch} of {n_epochs}")
+
+    ctx.report("words", 0, n_models, "tokenising")
+    try:
+        model = train_cade({c.name: list(c.texts) for c in spec.corpora}, dim=spec.w2v_dim,
+                           window=spec.w2v_window, negative=spec.w2v_negative, epochs=spec.w2v_epochs,
+                           min_count=spec.w2v_min_count, seed=spec.seed, baseline=spec.w2v_baseline,
+                           progress=callback)
+    except InsufficientDataError as exc:
+        ctx.skip("words", str(exc))
+        return
+    rows = []
+    for a, b in _pairs(ctx.names):
+        table = word_shift(model, a, b, min_freq=spec.words_min_freq, top=spec.words_top,
+                           n_neighbours=spec.words_neighbours)
+        baseline: dict[str, float] = {}
+        if spec.w2v_baseline and len(table):
+            try:
+                pt = procrustes_shift(model, a, b, min_freq=spec.words_min_freq, top=None, n_neighbours=0)
+                baseline = dict(zip(pt.words, pt.shift.tolist()))
+            except InsufficientDataError as exc:
+                ctx.skipped[f"words: Procrustes baseline, {a} vs {b}"] = str(exc)
+        if not len(table):
+            ctx.skipped[f"words: {a} vs {b}"] = (f"no word occurs at least {spec.words_min_freq} times in "
+                                                 "both corpora (words_min_freq)")
+        for w, s, c, fa, fb, na, nb in zip(table.words, table.shift, table.cosine, table.freq_a, table.freq_b,
+                                           table.neighbours_a, table.neighbours_b):
+            rows.append({"word": w, "corpus_a": a, "corpus_b": b, "shift": float(s), "cosine": float(c),
+                         "freq_a": int(fa), "freq_b": int(fb), "neighbours_a": " ".join(na),
+                         "neighbours_b": " ".join(nb), "procrustes_shift": baseline.get(w, np.nan)})
+    ctx.tables["words"] = rows
+    vocab = pd.DataFrame({"word": list(model.vocabulary)})
+    for name in ctx.names:
+        vocab[f"freq:{name}"] = np.asarray(model.frequencies(name), dtype=np.int64)
+    ctx.tables["word_vocab"] = vocab
+    ctx.extras["word_vectors"] = {name: np.array(model.vectors(name), dtype=np.float32) for name in ctx.names}
+    ctx.extras["cade"] = {k: v for k, v in dict(model.params).items()}
+    ctx.report("words", 1, 1, "done")
+
+
+# --------------------------------------------------------------------------- models
+
+
+def stage_models(ctx: RunContext) -> None:
+    if not _wanted(ctx, "models"):
+        return
+    spec = ctx.spec
+    if spec.second_model is None and ctx.second_embedder is None:
+        ctx.skip("models", "no second model given (second_model / --second-model)")
+        return
+    from core.analysis.models import compare_spaces
+    from core.pipeline import model_info
+
+    if ctx.second_embedder is None:
+        ctx.report("models", 0, 1, f"loading model {spec.second_model}")
+        ctx.second_embedder = _load_model(spec.second_model, spec.precision)
+    second = _embed_all(ctx, ctx.second_embedder, "models")
+    A = np.vstack([ctx.raw[n] for n in ctx.names])
+    B = np.vstack([second[n] for n in ctx.names])
+    n = A.shape[0]
+    ctx.check_stop()
+    try:
+        mc = compare_spaces(A, B, n_anchors=min(spec.n_anchors, n), anchor_method=spec.anchor_method,
+                            k=min(spec.k, n - 1), random_state=spec.seed)
+    except InsufficientDataError as exc:
+        ctx.skip("models", str(exc))
+        return
+    first = ctx.models.get("model") or {}
+    ctx.models["second_model"] = model_info(ctx.second_embedder)
+    ctx.tables["model_comparison"] = {
+        "model_a": first.get("name"), "model_b": str(getattr(ctx.second_embedder, "name", spec.second_model)),
+        "n_anchors": mc.n_anchors, "anchor_method": mc.anchor_method, "k": mc.k,
+        "relative_cosine": mc.relative_cosine, "knn_jaccard": mc.jaccard, "mrr": mc.mrr, "cka": mc.cka}
+    corpus_of = np.repeat(np.array(ctx.names, dtype=object), [ctx.raw[m].shape[0] for m in ctx.names])
+    ids = [i for c in spec.corpora for i in c.ids]
+    texts = [t for c in spec.corpora for t in c.texts]
+    order = np.lexsort((mc.relative_cosine_per_document, mc.jaccard_per_document))
+    ctx.tables["model_documents"] = pd.DataFrame({
+        "corpus": corpus_of[order], "doc_id": [ids[i] for i in order], "text": [texts[i] for i in order],
+        "relative_cosine": mc.relative_cosine_per_document[order],
+        "knn_jaccard": mc.jaccard_per_document[order]})
+    ctx.report("models", 1, 1, "done")
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _test_rows(ctx: RunContext) -> list[dict[str, Any]]:
+    rows = []
+    depth = ctx.extras.get("depth", {})
+    tests = ctx.extras.get("tests", {})
+    for pair in _pairs(ctx.names):
+        if pair in depth:
+            for r in depth[pair].results:
+                rows.append({"test": "depth", "reference": r.reference_name, "other": r.sample_name,
+                             "statistic": r.statistic, "pvalue": r.pvalue, "effect_size": r.quality_index,
+                             "effect_size_name": "Liu–Singh Q (0.5 = as central as the reference; 0 = outlying)",
+                             "note": f"Wilcoxon rank-sum z of depths w.r.t. {r.reference_name!r}, "
+                                     f"alternative: {r.sample_name!r} less central"})
+        for t in tests.get(pair, []):
+            note = ""
+            if t.subsampled:
+                note = (f"seeded subsample: {t.n_used_a:,} of {t.n_a:,} and {t.n_used_b:,} of {t.n_b:,} "
+                        f"documents (max_test_n={t.max_n})")
+            rows.append({"test": _TEST_IDS.get(t.test, t.test), "reference": t.name_a, "other": t.name_b,
+                         "statistic": t.statistic, "pvalue": t.pvalue, "effect_size": t.effect_size,
+                         "effect_size_name": t.effect_size_name, "n_permutations": t.n_permutations,
+                         "random_state": t.random_state, "note": note})
+    if rows:
+        from core.analysis.multitest import adjust_pvalues
+
+        adjusted = adjust_pvalues([r["pvalue"] for r in rows], method="holm")
+        for r, q in zip(rows, adjusted):
+            r["pvalue_adjusted"] = float(q)
+    return rows
+
+
+def _verdict_rows(ctx: RunContext, n_tests: int) -> list[dict[str, Any]]:
+    from core.analysis.verdict import summarize_comparison
+
+    depth = ctx.extras.get("depth", {})
+    tests = ctx.extras.get("tests", {})
+    rows = []
+    for a, b in _pairs(ctx.names):
+        if (a, b) not in depth and (a, b) not in tests:
+            continue
+        s = summarize_comparison(depth.get((a, b)), tests.get((a, b), ()), alpha=ctx.spec.alpha, names=(a, b))
+        if s.evidence:
+            headline = f"'{a}' and '{b}' differ ({s.strength} difference)"
+        else:
+            headline = f"No evidence that '{a}' and '{b}' differ"
+        text = s.text
+        if len(ctx.names) > 2:
+            text += (f" (This verdict corrects over the {len(s.tests)} tests of this pair; the tests table "
+                     f"corrects over all {n_tests} tests of the analysis, which is stricter.)")
+        rows.append({"corpus_a": a, "corpus_b": b, "headline": headline, "text": text})
+    return rows
+
+
+def _extreme_rows(ctx: RunContext) -> list[dict[str, Any]]:
+    spec = ctx.spec
+    rows = []
+    for name, kind, idx, values in ctx.extras.get("depth_extremes", []):
+        ids, texts = _doc_rows(ctx, name, idx)
+        rows += [{"corpus": name, "kind": kind, "rank": r, "doc_id": i, "text": t, "value": float(v)}
+                 for r, (i, t, v) in enumerate(zip(ids, texts, values), start=1)]
+    for name in ctx.names:
+        prob = ctx.extras.get("classifier_prob", {}).get(name)
+        if prob is None:
+            continue
+        k = min(spec.n_extremes, prob.size)
+        for kind, order in (("separating", np.argsort(prob, kind="stable")[:k]),
+                            ("crossover", np.argsort(-prob, kind="stable")[:k])):
+            ids, texts = _doc_rows(ctx, name, order)
+            rows += [{"corpus": name, "kind": kind, "rank": r, "doc_id": i, "text": t, "value": float(prob[j])}
+                     for r, (i, t, j) in enumerate(zip(ids, texts, order), start=1)]
+    return rows
+
+
+def finalise(ctx: RunContext) -> dict[str, Any]:
+    """The keyword arguments of :class:`~core.results.AnalysisResult` (tables and dicts) from ``ctx``."""
+    documents = ctx.tables["documents"]
+    starts = _offsets(ctx)
+    for name in ctx.names:
+        sl = starts[name]
+        rows = np.arange(sl.start, sl.stop)
+        if name in ctx.extras.get("depths", {}):
+            documents.loc[rows, "depth"] = ctx.extras["depths"][name]
+        if name in ctx.extras.get("classifier_prob", {}):
+            documents.loc[rows, "classifier_prob"] = ctx.extras["classifier_prob"][name]
+    if "k_occurrence" in ctx.extras:
+        documents["k_occurrence"] = ctx.extras["k_occurrence"].astype(np.float64)
+    if "map" in ctx.extras:
+        documents["umap_x"] = ctx.extras["map"][:, 0].astype(np.float64)
+        documents["umap_y"] = ctx.extras["map"][:, 1].astype(np.float64)
+    tests = _test_rows(ctx)
+    depth_rows = [{"reference": r.reference_name, "other": r.sample_name, "W": r.statistic, "pvalue": r.pvalue,
+                   "Q": r.quality_index, "n_reference": r.n_reference, "n_other": r.n_sample}
+                  for pair in _pairs(ctx.names) if pair in ctx.extras.get("depth", {})
+                  for r in ctx.extras["depth"][pair].results]
+    out: dict[str, Any] = {
+        "corpora": make_table("corpora", ctx.tables["corpora"]),
+        "documents": make_table("documents", documents),
+        "depth_tests": make_table("depth_tests", depth_rows),
+        "tests": make_table("tests", tests),
+        "verdicts": make_table("verdicts", _verdict_rows(ctx, len(tests))),
+        "extremes": make_table("extremes", _extreme_rows(ctx)),
+    }
+    for name in ("hubness", "hubs", "spread", "eigenspectrum", "symmetry", "words", "word_vocab",
+                 "model_documents"):
+        out[name] = make_table(name, ctx.tables.get(name, []))
+    out["word_vectors"] = ctx.extras.get("word_vectors", {})
+    out["model_comparison"] = ctx.tables.get("model_comparison", {})
+    return out

@@ -1,0 +1,131 @@
+"""The output contract of ``corpus-compass compare`` (PRODUCT.md, "Output contract of compare").
+
+:func:`write_contract` writes, into one folder::
+
+    summary.json     AnalysisResult.summary(): corpora, model, depth tests both ways, other tests,
+                     verdicts, hubness and spread per corpus (strict JSON: NaN is written as null)
+    documents.csv    corpus, doc_id, text, depth, umap_x, umap_y, k_occurrence, then the metadata columns
+    tests.csv        test, reference, other, statistic, pvalue, pvalue_adjusted, effect_size
+    words.csv        word, corpus_a, corpus_b, shift, freq_a, freq_b, neighbours_a, neighbours_b
+                     (only when the word-shift stage ran; a words.csv left by an earlier run is removed)
+    report.html      the self-contained report (core.report.document)
+    manifest.json    inputs' SHA-256, parameters, seeds, model, library versions
+
+The CSV files carry exactly the contract's columns, in its order, so programs reading them by
+position keep working; the richer tables (classifier probabilities, effect-size names, permutation
+counts, Procrustes shifts) live in the analysis bundle and the report. CSVs go through
+:func:`core.report.tables.safe_csv` (formulas neutralised, UTF-8 with BOM, text quoted); JSON is
+UTF-8 without BOM. Every file is written to a temporary sibling first and renamed into place, so a
+reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from core.exceptions import InputError, ParameterError
+from core.results import TABLE_SCHEMAS, AnalysisResult, json_value
+
+__all__ = [
+    "CONTRACT_FILES",
+    "DOCUMENTS_COLUMNS",
+    "TESTS_COLUMNS",
+    "WORDS_COLUMNS",
+    "contract_tables",
+    "write_contract",
+]
+
+#: The files of the contract, in the order they are written.
+CONTRACT_FILES = ("summary.json", "documents.csv", "tests.csv", "words.csv", "report.html", "manifest.json")
+DOCUMENTS_COLUMNS = ("corpus", "doc_id", "text", "depth", "umap_x", "umap_y", "k_occurrence")
+TESTS_COLUMNS = ("test", "reference", "other", "statistic", "pvalue", "pvalue_adjusted", "effect_size")
+WORDS_COLUMNS = ("word", "corpus_a", "corpus_b", "shift", "freq_a", "freq_b", "neighbours_a", "neighbours_b")
+_NOT_METADATA = {"classifier_prob"}
+_FIXED_DOCS = [c for c, _ in TABLE_SCHEMAS["documents"]]
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return (json.dumps(json_value(obj), ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+
+
+def contract_tables(result: AnalysisResult) -> dict[str, pd.DataFrame]:
+    """The three CSV tables of the contract (``words`` is empty when the stage did not run)."""
+    if not isinstance(result, AnalysisResult):
+        raise ParameterError(f"result must be an AnalysisResult, got {type(result).__name__}")
+    docs = result.documents
+    metadata = [c for c in docs.columns[len(_FIXED_DOCS):] if c not in _NOT_METADATA]
+    return {
+        "documents": docs[list(DOCUMENTS_COLUMNS) + metadata].copy(),
+        "tests": result.tests[list(TESTS_COLUMNS)].copy(),
+        "words": result.words[list(WORDS_COLUMNS)].copy(),
+    }
+
+
+def write_contract(result: AnalysisResult, out_dir: str | os.PathLike, *, report: bool = True,
+                   report_kwargs: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write the output contract of ``compare`` into ``out_dir`` (created if missing).
+
+    Parameters
+    ----------
+    result : AnalysisResult
+    out_dir : path
+        The folder; existing contract files in it are replaced.
+    report : bool
+        Also write ``report.html`` (default True).
+    report_kwargs : dict, optional
+        Passed to :func:`core.report.document.write_html_report`.
+
+    Returns
+    -------
+    dict of str to Path
+        File name → path of every file written.
+    """
+    if not isinstance(result, AnalysisResult):
+        raise ParameterError(f"result must be an AnalysisResult, got {type(result).__name__}")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a folder; choose a folder for the results")
+    out.mkdir(parents=True, exist_ok=True)
+    from core.report.tables import safe_csv
+
+    written: dict[str, Path] = {}
+    tables = contract_tables(result)
+    _write_bytes(out / "summary.json", _json_bytes(result.summary()))
+    written["summary.json"] = out / "summary.json"
+    for name in ("documents", "tests"):
+        safe_csv(tables[name], out / f"{name}.csv")
+        written[f"{name}.csv"] = out / f"{name}.csv"
+    words_path = out / "words.csv"
+    if "words" in result.skipped or not len(result.word_vocab):
+        if words_path.exists():
+            words_path.unlink()  # a words.csv from an earlier run would describe other corpora
+    else:
+        safe_csv(tables["words"], words_path)
+        written["words.csv"] = words_path
+    if report:
+        from core.report.document import write_html_report
+
+        written["report.html"] = write_html_report(result, out / "report.html", **(report_kwargs or {}))
+    _write_bytes(out / "manifest.json", _json_bytes(result.manifest))
+    written["manifest.json"] = out / "manifest.json"
+    return written
+
