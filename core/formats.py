@@ -24,6 +24,8 @@ Choices the specification leaves open:
   numbers), except the id column, read as written ("007" stays "007"). Rows with fewer fields than
   the header are padded with empty cells, as pandas does; rows with more fields are an error naming
   the row.
+- NUL characters after the first KiB (where one makes the file count as binary) are removed from
+  CSV, TSV, plain text and zip members, with a note giving their number and first line.
 - JSONL: blank lines are skipped; each other line must hold one JSON object.
 - Plain text: lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only (not at the other Unicode line
   separators), and the newline that ends the last line does not make an extra empty document.
@@ -42,6 +44,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -410,7 +413,9 @@ def _read_jsonl(text: str, *, name: str) -> tuple[pd.DataFrame, list[int]]:
         try:
             record = decoder.decode(line)
         except json.JSONDecodeError as err:
-            raise CorpusLoadError(f"{name}, line {number}: not valid JSON ({err.msg} at column {err.colno}).",
+            # json's message for a raw control character already ends in " at"
+            reason = err.msg.removesuffix(" at")
+            raise CorpusLoadError(f"{name}, line {number}: not valid JSON ({reason} at column {err.colno}).",
                                   path=name, row=number) from None
         if not isinstance(record, dict):
             raise CorpusLoadError(
@@ -514,6 +519,8 @@ def _read_parquet(data: bytes, *, name: str, max_uncompressed_bytes: int) -> pd.
             batches.append(pa.RecordBatch.from_arrays(columns, names=batch.schema.names))
         table = pa.Table.from_batches(batches) if batches else schema.empty_table()
         table = table.replace_schema_metadata(schema.metadata)
+    except CorpusLoadError:
+        raise  # a ValueError too: not to be wrapped in the generic message below
     except (pa.ArrowException, OSError, ValueError) as err:
         raise CorpusLoadError(f"{name} could not be read as Parquet: {err}", path=name) from None
     if table.num_rows == 0:
@@ -526,6 +533,24 @@ def _read_parquet(data: bytes, *, name: str, max_uncompressed_bytes: int) -> pd.
 
 
 # ----------------------------------------------------------------------------------------- txt, zip
+
+
+def _without_nul(text: str, notes: list[str], member: str | None = None) -> str:
+    """``text`` without NUL characters, with a note saying how many were removed and where.
+
+    A NUL in the first KiB makes the file count as binary (refused); later ones are usually stray
+    damage in an otherwise good file, so they are removed rather than refusing the whole corpus, and
+    never passed on silently (they would end up in exports and spreadsheets).
+    """
+    count = text.count("\x00")
+    if not count:
+        return text
+    first = text.index("\x00")
+    line = text.count("\n", 0, first) + 1
+    where = f"in member {member!r}, " if member else ""
+    notes.append(f"removed {count:,} NUL character(s) ({where}the first on line {line}); NUL is not text and "
+                 "usually means the file is damaged")
+    return text.replace("\x00", "")
 
 
 def _split_lines(text: str) -> list[str]:
@@ -584,6 +609,7 @@ def _read_zip(data: bytes, *, name: str, encoding: str, max_uncompressed_bytes: 
                 f"{format_size(max_uncompressed_bytes)} (max_uncompressed_bytes); not extracted.", path=name)
 
         texts: list[str] = []
+        nul_notes: list[str] = []
         used: dict[str, int] = {}
         fallbacks: list[str] = []
         total = 0
@@ -609,9 +635,11 @@ def _read_zip(data: bytes, *, name: str, encoding: str, max_uncompressed_bytes: 
             used[decoded.encoding] = used.get(decoded.encoding, 0) + 1
             if decoded.fallback:
                 fallbacks.append(decoded.message or label)
-            texts.append(_drop_final_newline(decoded.text))
+            texts.append(_drop_final_newline(_without_nul(decoded.text, nul_notes, info.filename)))
 
-    notes = []
+    notes = nul_notes[:1]
+    if len(nul_notes) > 1:
+        notes[0] += f" (and in {len(nul_notes) - 1} more member(s))"
     if other:
         notes.append(f"skipped {len(other)} member(s) that are not .txt files: "
                      f"{', '.join(other[:5])}{', ...' if len(other) > 5 else ''}")
@@ -672,6 +700,8 @@ def read_table(data: bytes, *, fmt: str, name: str, encoding: str = "auto",
         raise CorpusLoadError(f"{name} contains no documents: the file is empty.", path=name)
     decoded = decode_text(data, name=name, encoding=encoding)
     notes: list[str] = []
+    if fmt != "jsonl":  # in JSON a raw NUL is a syntax error, reported with its line
+        decoded = dataclasses.replace(decoded, text=_without_nul(decoded.text, notes))
     common = {"encoding": decoded.encoding, "encoding_fallback": decoded.fallback,
               "encoding_message": decoded.message, "notes": notes}
     if fmt in ("csv", "tsv"):

@@ -292,7 +292,7 @@ def test_malformed_jsonl_names_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": "ok"}\n\n{"text": "also ok"}\n{"text": "broken\n')
     with pytest.raises(CorpusLoadError, match=r"bad\.jsonl, line 4: not valid JSON \(Unterminated string "
-                                              r"starting at at column 10\)") as info:
+                                              r"starting at column 10\)") as info:
         load_corpus(path)
     assert info.value.row == 4
 
