@@ -1,12 +1,21 @@
 """The only ``st.cache_*`` wrappers of the dashboard.
 
-``cache_resource`` holds shared, unpicklable objects (the embedding model); ``cache_data`` holds data
-keyed by its content (a parsed upload is keyed by its bytes, so the same file uploaded twice is
-parsed once).
+``cache_resource`` holds shared, unpicklable or large read-only objects (the embedding model, analyses
+opened from the share store); ``cache_data`` holds data keyed by its content (a parsed upload is keyed
+by its bytes, so the same file uploaded twice is parsed once). Exports of the session's result are
+keyed by the result's token (``state.result_token()``), which changes with every new result.
+
+Embedder injection (for tests and integrations): when the environment variable
+``CORPUS_COMPASS_EMBEDDER`` is ``"package.module:factory"``, :func:`embedder` returns ``factory()``
+instead of loading a sentence-transformers model, for every model name. The test suite sets it to
+``tests.conftest:HashingEmbedder`` (a fast fake) where the model is not what is being tested. Only
+whoever starts the server sets environment variables, so this is no wider than ``PYTHONPATH``.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 from typing import Any
 
 import streamlit as st
@@ -14,20 +23,37 @@ import streamlit as st
 from core.corpus import load_corpus
 from core.samples import list_samples
 
+EMBEDDER_ENV = "CORPUS_COMPASS_EMBEDDER"
+
+
+def _injected_embedder(spec: str) -> Any:
+    module, _, attr = spec.partition(":")
+    if not module or not attr:
+        raise ValueError(f"{EMBEDDER_ENV} must look like 'package.module:factory', got {spec!r}")
+    return getattr(importlib.import_module(module), attr)()
+
 
 @st.cache_resource(show_spinner="Loading the embedding model…", max_entries=4)
-def embedder(model: str = "default", precision: str = "auto") -> Any:
+def _embedder(model: str, precision: str, injected: str) -> Any:
+    if injected:
+        return _injected_embedder(injected)
     from core.embed import load_embedder
 
     return load_embedder(model, precision=precision)
 
 
+def embedder(model: str = "default", precision: str = "auto") -> Any:
+    """The embedder for ``model`` (loaded once per process), or the injected one (see module doc)."""
+    return _embedder(model, precision, os.environ.get(EMBEDDER_ENV, "").strip())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def parse_upload(data: bytes, filename: str, text_column: str | None = None,
-                 metadata_columns: tuple[str, ...] | None = None) -> Any:
+                 metadata_columns: tuple[str, ...] | None = None, vector_column: str | None = None) -> Any:
     """Parse uploaded bytes into a Corpus. Errors propagate (they are not cached)."""
     return load_corpus(data, filename=filename, text_column=text_column,
-                       metadata_columns=list(metadata_columns) if metadata_columns is not None else None)
+                       metadata_columns=list(metadata_columns) if metadata_columns is not None else None,
+                       vector_column=vector_column)
 
 
 @st.cache_data(show_spinner=False)
@@ -46,3 +72,83 @@ def load_sample(name: str) -> Any:
 def corpus_stats(_corpus: Any, key: str) -> Any:
     """``CorpusStats`` of a corpus; ``key`` (name + content hash) is what the cache keys on."""
     return _corpus.stats()
+
+
+# ----------------------------------------------------------------------------- read-only analyses
+
+
+@st.cache_resource(show_spinner="Opening the shared analysis…", max_entries=16, ttl=3600)
+def _stored_result(analysis_id: str, root: str) -> Any:
+    from core.store import AnalysisStore
+
+    return AnalysisStore(root).load(analysis_id)
+
+
+def stored_result(analysis_id: str) -> Any:
+    """A saved analysis from the share store (read from disk once per hour and id).
+
+    Raises ParameterError (malformed id), AnalysisNotFoundError or BundleError.
+    """
+    from core.store import AnalysisStore, is_valid_id
+
+    store = AnalysisStore()
+    # a deleted analysis must not stay reachable through the cache
+    if is_valid_id(analysis_id) and not store.exists(analysis_id):
+        _stored_result.clear()
+    return _stored_result(analysis_id, str(store.root))
+
+
+@st.cache_resource(show_spinner="Reading the analysis bundle…", max_entries=4)
+def bundle_result(data: bytes) -> Any:
+    """An AnalysisResult from the bytes of an uploaded bundle (.zip). Raises BundleError."""
+    from core.results import AnalysisResult
+
+    return AnalysisResult.from_bundle(data)
+
+
+@st.cache_resource(show_spinner="Reading the analysis bundle…", max_entries=2)
+def bundle_file_result(path: str) -> Any:
+    """An AnalysisResult from a bundle on disk (``corpus-compass open BUNDLE``). Raises BundleError."""
+    from core.results import AnalysisResult
+
+    return AnalysisResult.from_bundle(path)
+
+
+# ----------------------------------------------------------------------------------------- exports
+
+
+@st.cache_data(show_spinner="Preparing the CSV file…", max_entries=16)
+def csv_export(_result: Any, token: str, table: str) -> bytes:
+    """A spreadsheet-safe CSV of one table of the result (``documents``, ``tests``, ``words``, ...)."""
+    from core.report.tables import safe_csv
+
+    return safe_csv(getattr(_result, table))
+
+
+@st.cache_data(show_spinner="Preparing the CSV file…", max_entries=8)
+def frame_csv(_frame: Any, token: str, name: str) -> bytes:
+    """A spreadsheet-safe CSV of a frame derived from the result; ``token`` + ``name`` key it."""
+    from core.report.tables import safe_csv
+
+    return safe_csv(_frame)
+
+
+@st.cache_data(show_spinner="Writing the HTML report…", max_entries=4)
+def report_html(_result: Any, token: str) -> bytes:
+    """The self-contained HTML report of the result."""
+    from core.report.document import render_html_report
+
+    return render_html_report(_result).encode("utf-8")
+
+
+@st.cache_data(show_spinner="Packing the analysis bundle…", max_entries=4)
+def bundle_bytes(_result: Any, token: str) -> bytes:
+    """The analysis bundle (.zip) of the result, without embeddings."""
+    return _result.to_bundle_bytes()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def manifest_json(_result: Any, token: str) -> bytes:
+    import json
+
+    return json.dumps(_result.manifest, indent=2, ensure_ascii=False, default=str).encode("utf-8")

@@ -1,4 +1,10 @@
-"""Entry point of the dashboard: page config, navigation, sidebar. ``streamlit run app/main.py``."""
+"""Entry point of the dashboard: page config, navigation, sidebar. ``streamlit run app/main.py``.
+
+Read-only views: ``?analysis=<id>`` opens a saved analysis from the share store (``core.store``);
+``CORPUS_COMPASS_OPEN_BUNDLE=<path>`` (set by ``corpus-compass open BUNDLE``) opens a bundle at start;
+an uploaded bundle (Data or Report page) does the same. In a read-only session every page shows the
+stored result and hides the controls that would change or recompute it.
+"""
 
 from __future__ import annotations
 
@@ -11,33 +17,131 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from app import cache, state  # noqa: E402
-from app.text import md  # noqa: E402
+from app import cache, state
+from app.text import md
+from core.exceptions import AnalysisNotFoundError, BundleError, CorpusCompassError, ParameterError
+
+OPEN_BUNDLE_ENV = "CORPUS_COMPASS_OPEN_BUNDLE"
 
 st.set_page_config(page_title="Corpus Compass", page_icon="🧭", layout="wide")
 
-if os.environ.get("CORPUS_COMPASS_PRELOAD_SAMPLES") == "1" and state.once("preload_samples"):
+
+def _link_problem(title: str, text: str) -> None:
+    """A friendly page for a link that cannot be opened (never a traceback, never a path)."""
+    st.title(title)
+    st.markdown(text)
+    if st.button("Start a new analysis", type="primary", key="leave_bad_link"):
+        st.query_params.clear()
+        state.close_read_only()
+        st.rerun()
+    st.stop()
+
+
+def _open_shared_link() -> None:
+    requested = st.query_params.get("analysis")
+    if requested is None:
+        if state.shared_id() is not None:
+            # page navigation drops query parameters; put the id back so the address stays shareable
+            st.query_params["analysis"] = state.shared_id()
+        return
+    if requested == state.shared_id() and state.result() is not None:
+        return
+    try:
+        result = cache.stored_result(requested)
+    except ParameterError:
+        _link_problem("This analysis link is not valid",
+                      "The address does not contain a valid analysis id. Copy the whole link that "
+                      "**Save and share** gave you (it ends in `?analysis=` followed by 32 letters and "
+                      "digits), or start a new analysis.")
+    except AnalysisNotFoundError:
+        _link_problem("This analysis was not found",
+                      "No saved analysis has this id on this server: it may have been deleted, the link "
+                      "may have been cut short, or it comes from another Corpus Compass installation. "
+                      "Ask the person who shared it for a new link, or for the analysis bundle (.zip), "
+                      "which you can open on the Report page.")
+    except (BundleError, CorpusCompassError, OSError):
+        _link_problem("This analysis cannot be opened",
+                      "The saved analysis exists but could not be read (the file is damaged or was "
+                      "written by a newer version of Corpus Compass).")
+    state.open_read_only(result, source="a shared link", analysis_id=requested)
+    state.set_landing(True)
+
+
+def _open_bundle_from_environment() -> None:
+    path = os.environ.get(OPEN_BUNDLE_ENV, "").strip()
+    if not path or not state.once("open_bundle_env"):
+        return
+    try:
+        result = cache.bundle_file_result(path)
+    except (BundleError, CorpusCompassError, OSError) as exc:
+        state.set_startup_error(f"The analysis bundle {Path(path).name} could not be opened: {exc}")
+        return
+    state.open_read_only(result, source=f"the bundle {Path(path).name}")
+    state.set_landing(True)
+
+
+_open_shared_link()
+_open_bundle_from_environment()
+
+if (os.environ.get("CORPUS_COMPASS_PRELOAD_SAMPLES") == "1" and not state.read_only()
+        and state.once("preload_samples")):
     for sample in cache.samples():
         if sample.name not in state.corpora():
             state.add_corpus(cache.load_sample(sample.name))
 
-PAGES = [
-    st.Page("views/data.py", title="Data", icon=":material/database:", default=True),
-]
+read_only = state.read_only()
+PAGES = {
+    "Prepare": [
+        st.Page("views/data.py", title="Data", icon=":material/database:", default=True),
+        st.Page("views/embed.py", title="Embed", icon=":material/memory:"),
+    ],
+    "Explore": [
+        st.Page("views/map.py", title="Map", icon=":material/scatter_plot:"),
+        st.Page("views/compare.py", title="Compare", icon=":material/balance:"),
+        st.Page("views/geometry.py", title="Geometry", icon=":material/hub:"),
+        st.Page("views/models.py", title="Models", icon=":material/compare_arrows:"),
+        st.Page("views/words.py", title="Word shift", icon=":material/translate:"),
+    ],
+    "Share": [
+        st.Page("views/report.py", title="Report", icon=":material/ios_share:"),
+    ],
+}
 
 page = st.navigation(PAGES)
-
-page.run()
+if state.landing():
+    # a shared analysis opened at the start page lands on its verdict (the Compare page)
+    state.set_landing(False)
+    if page.url_path == "":
+        shared = state.shared_id()
+        st.switch_page("views/compare.py", query_params={"analysis": shared} if shared else None)
 
 with st.sidebar:
     st.markdown("### Corpus Compass")
-    loaded = state.corpora()
-    if loaded:
-        st.caption("Loaded corpora")
-        for name, corpus in loaded.items():
-            st.markdown(f"- {md(name)} · {len(corpus):,} documents")
+    if read_only:
+        st.caption(f"Read-only analysis from {md(state.shared_source() or 'a shared link')}")
+        result = state.result()
+        if result is not None:
+            for name, n in zip(result.corpora["corpus"], result.corpora["n_documents"]):
+                st.markdown(f"- {md(name)} · {int(n):,} documents")
+        if st.button("Close and start my own analysis", key="close_read_only"):
+            st.query_params.clear()
+            state.close_read_only()
+            st.rerun()
     else:
-        st.caption("No corpora loaded yet.")
+        loaded = state.corpora()
+        if loaded:
+            st.caption("Loaded corpora")
+            for name, corpus in loaded.items():
+                vectors = " · own vectors" if corpus.vectors is not None else ""
+                st.markdown(f"- {md(name)} · {len(corpus):,} documents{vectors}")
+        else:
+            st.caption("No corpora loaded yet.")
+        if state.result() is not None:
+            st.caption("An analysis has been run: see the Explore pages.")
 
+if state.startup_error():
+    st.error(md(state.startup_error()), icon=":material/error:")
+
+page.run()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from app import cache, state
 from app.text import md
+from app.ui import bundle_uploader, read_only_banner
 from core.exceptions import CorpusCompassError
 from core.overview import available_columns, corpora_overview, corpus_fingerprint, length_frame, zipf_frame
 from core.report.charts import zipf_chart
@@ -20,8 +23,13 @@ st.markdown(
 )
 
 if state.read_only():
-    st.info("This is a shared, read-only analysis: its corpora are fixed. Open the dashboard without "
-            "the `?analysis=` link to load your own.")
+    read_only_banner()
+    result = state.result()
+    if result is not None:
+        st.subheader("Corpora of this analysis")
+        st.dataframe(result.corpora.drop(columns=["sha256", "fingerprint"]), hide_index=True, width="stretch")
+    st.caption("To load your own corpora, use **Close and start my own analysis** in the sidebar.")
+    st.stop()
 else:
     samples_col, upload_col = st.columns(2, gap="large")
 
@@ -48,25 +56,36 @@ else:
                 try:
                     columns = available_columns(data, upload.name)
                 except CorpusCompassError as exc:
-                    st.error(str(exc))
+                    st.error(md(exc))
                     continue
                 choices = ["(infer)"] + columns
                 text_column = st.selectbox("Text column", choices, key=f"text_col_{upload.file_id}",
                                            help="The column holding the documents; inferred if not chosen.")
                 meta = st.multiselect("Label / metadata columns", columns, key=f"meta_{upload.file_id}",
                                       help="Kept with each document: usable for colouring the map.")
+                vector_column = st.selectbox(
+                    "Precomputed embeddings column (optional)", ["(none)"] + columns,
+                    key=f"vec_col_{upload.file_id}",
+                    help="A column of vectors, e.g. \"[0.1, 0.2, …]\" in CSV or a list in JSONL/Parquet. "
+                         "Every corpus needs vectors of the same model for them to be used.")
                 name = st.text_input("Corpus name", value=upload.name.rsplit(".", 1)[0],
                                      key=f"name_{upload.file_id}")
                 if st.button("Add this corpus", key=f"add_{upload.file_id}"):
                     try:
                         corpus = cache.parse_upload(
                             data, upload.name, None if text_column == "(infer)" else text_column,
-                            tuple(c for c in meta if c != text_column))
+                            tuple(c for c in meta if c not in (text_column, vector_column)),
+                            None if vector_column == "(none)" else vector_column)
                     except CorpusCompassError as exc:
-                        st.error(str(exc))
+                        st.error(md(exc))
                     else:
                         used = state.add_corpus(corpus, name=name.strip() or corpus.name)
+                        state.input_hashes()[used] = hashlib.sha256(data).hexdigest()
                         st.success(f"Added “{md(used)}”: {len(corpus):,} documents.")
+
+if not state.read_only():
+    with st.expander("Open a saved analysis bundle instead"):
+        bundle_uploader("data_bundle")
 
 corpora = list(state.corpora().values())
 st.subheader("Loaded corpora")
@@ -93,6 +112,22 @@ for name, report in notes:
         st.caption(f"**{md(name)}**: " + md(" · ".join(lines)))
 
 if not state.read_only():
+    with st.expander("Precomputed embeddings (.npy)"):
+        st.caption("Instead of embedding the texts here, give each corpus a NumPy .npy file of shape "
+                   "(rows of the file, dimensions), one row per record of the source file in file order "
+                   "(rows later removed as empty or duplicate are dropped with their texts). Files are "
+                   "read without pickle. The Embed page uses them when every corpus has vectors.")
+        for corpus in corpora:
+            have = "" if corpus.vectors is None else f" (has {corpus.vectors.shape[1]}-dimensional vectors)"
+            npy = st.file_uploader(f"Vectors for {md(corpus.name)}{md(have)}", type=["npy"],
+                                   key=f"npy_{corpus.name}")
+            if npy is not None and st.button("Attach", key=f"attach_{corpus.name}"):
+                try:
+                    state.replace_corpus(corpus.name, corpus.with_vectors(npy.getvalue()))
+                except CorpusCompassError as exc:
+                    st.error(md(exc))
+                else:
+                    st.rerun()
     with st.popover("Remove corpora"):
         chosen = st.multiselect("Corpora to remove", [c.name for c in corpora], key="remove_choice")
         if st.button("Remove", key="remove_button", disabled=not chosen):

@@ -1,0 +1,202 @@
+"""Embed page: choose the model(s), precision and transforms, then run the whole analysis with a
+progress bar (documents/s, time left) that can be cancelled."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from app import cache, state
+from app.text import md
+from app.ui import explain, read_only_banner
+from core.exceptions import AnalysisCancelled, CorpusCompassError
+from core.progress import ProgressMeter, format_seconds
+
+TRANSFORM_LABELS = {
+    "center": "Centring (subtract the mean vector)",
+    "whiten": "Standard whitening (PCA: centre, decorrelate, unit variance)",
+    "zipfian": "Zipfian whitening (frequency-aware, Yokoi et al. 2024)",
+}
+REDUCTION_LABELS = {
+    None: "None (only measure hubness)",
+    "mp_empirical": "Mutual proximity (empirical)",
+    "mp_gaussian": "Mutual proximity (Gaussian)",
+    "local_scaling": "Local scaling",
+    "nicdm": "NICDM",
+    "csls": "CSLS",
+    "dissim_local": "DisSimLocal",
+}
+ANALYSIS_LABELS = {
+    "depth": "Depth test (centrality, both directions)",
+    "tests": "MMD, energy and classifier tests",
+    "hubness": "Hubness",
+    "spread": "Spread and isotropy",
+    "map": "Map (UMAP)",
+    "words": "Word shift (CADE word2vec)",
+    "models": "Model comparison (needs a second model)",
+}
+STAGE_LABELS = {
+    "load": "Reading the corpora", "embed": "Embedding", "transform": "Transforming the space",
+    "knn": "Nearest-neighbour graph", "depth": "Depth test", "tests": "Two-sample tests",
+    "hubness": "Hubness", "spread": "Spread", "map": "Map (UMAP)", "words": "Word shift (word2vec)",
+    "models": "Model comparison",
+}
+DEFAULT_MODEL = "Bundled default model (all-MiniLM-L6-v2)"
+OTHER_MODEL = "Another sentence-transformers model (name or local folder)"
+OWN_VECTORS = "The precomputed embeddings loaded with the corpora"
+
+st.title("Embed and analyse")
+explain("Each document becomes a vector (a sentence embedding); every analysis then works on these "
+        "vectors. Embeddings are cached on disk, so running the same corpora with the same model again "
+        "is nearly instant.", "embeddings")
+read_only_banner()
+if state.read_only():
+    st.info("A shared analysis cannot be recomputed. Its settings are listed below.")
+    result = state.result()
+    if result is not None:
+        st.json(result.manifest.get("parameters", {}), expanded=False)
+    st.stop()
+
+message = state.run_message()
+if message:
+    kind, text = message
+    (st.warning if kind == "warning" else st.error)(md(text))
+
+corpora = list(state.corpora().values())
+if len(corpora) < 2:
+    st.info("Load at least two corpora on the **Data** page first: the analysis compares corpora.",
+            icon=":material/info:")
+    st.page_link("views/data.py", label="Go to the Data page", icon=":material/arrow_back:")
+    st.stop()
+
+with_vectors = [c for c in corpora if c.vectors is not None]
+sources = [DEFAULT_MODEL, OTHER_MODEL] + ([OWN_VECTORS] if len(with_vectors) == len(corpora) else [])
+if with_vectors and len(with_vectors) < len(corpora):
+    st.caption("Some corpora have precomputed embeddings and others do not; they can only be used when "
+               "every corpus has them, so a model embeds all corpora.")
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Model")
+    source = st.radio("Embeddings from", sources, key="model_source",
+                      index=len(sources) - 1 if OWN_VECTORS in sources else 0)
+    model = "default"
+    if source == OTHER_MODEL:
+        model = st.text_input("Model name or folder", key="model_name",
+                              placeholder="e.g. sentence-transformers/all-mpnet-base-v2 or /path/to/model",
+                              help="A sentence-transformers model already on this computer: a folder, or a "
+                                   "Hugging Face name in the local cache. Models that need to run their own "
+                                   "code, or ship only pickled weights, are refused.").strip()
+    precision = st.radio("Precision", ["auto", "fp32", "bf16"], horizontal=True, key="precision",
+                         help="auto: bfloat16 on CPUs that compute it natively (about 3x faster, cosine "
+                              "≥ 0.9999 to fp32), else fp32.")
+    second = st.text_input("Second model for model comparison (optional)", key="second_model",
+                           placeholder="e.g. default, or another model name or folder",
+                           help="Embeds the same documents with a second model and compares the two "
+                                "spaces on the Models page.").strip()
+
+with right:
+    st.subheader("Transforms and analyses")
+    transforms = st.multiselect("Transforms of the space", list(TRANSFORM_LABELS), key="transforms",
+                                format_func=TRANSFORM_LABELS.get,
+                                help="Applied to all corpora together; the Geometry page shows each "
+                                     "one's effect (symmetry before/after).")
+    reduction = st.selectbox("Hubness reduction", list(REDUCTION_LABELS), key="reduction",
+                             format_func=REDUCTION_LABELS.get,
+                             help="Secondary distances that make neighbourhoods more symmetric; the "
+                                  "Geometry page compares hubness before and after.")
+    default_analyses = [a for a in ANALYSIS_LABELS if a != "models" or second]
+    analyses = st.multiselect("Analyses", list(ANALYSIS_LABELS), default=default_analyses,
+                              key="analyses", format_func=ANALYSIS_LABELS.get)
+    with st.expander("Advanced settings"):
+        k = st.number_input("k (neighbours for hubness and kNN overlap)", 1, 100, 10, key="k")
+        n_permutations = st.number_input("Permutations per test", 99, 9999, 999, step=100,
+                                         key="n_permutations")
+        words_min_freq = st.number_input("Word shift: least occurrences in both corpora", 1, 1000, 20,
+                                         key="words_min_freq")
+        seed = st.number_input("Random seed", 0, 2**31 - 1, 0, key="seed")
+
+use_vectors = source == OWN_VECTORS
+if source == OTHER_MODEL and not model:
+    st.warning("Enter a model name or folder, or choose the bundled default model.")
+if "models" in analyses and not second:
+    st.caption("The model comparison needs a second model; without one it is skipped.")
+
+settings = {
+    "model": "precomputed vectors" if use_vectors else model, "precision": precision,
+    "second_model": second or None, "transforms": list(transforms), "hubness_reduction": reduction,
+    "analyses": list(analyses), "k": int(k), "n_permutations": int(n_permutations),
+    "words_min_freq": int(words_min_freq), "seed": int(seed),
+    "corpora": [c.name for c in corpora],
+}
+
+run = st.button("Run the analysis", type="primary", key="run_analysis",
+                disabled=(source == OTHER_MODEL and not model) or not analyses)
+
+previous = state.result()
+if previous is not None and not run:
+    same = state.result_settings() == settings
+    st.success("The analysis is ready" + (" for these settings" if same else " (with earlier settings)")
+               + ": see Map, Compare, Geometry, Models, Word shift and Report in the sidebar.",
+               icon=":material/check_circle:")
+    timings = previous.timings
+    if timings:
+        st.caption("Time per stage: " + ", ".join(f"{STAGE_LABELS.get(s, s)} {format_seconds(t)}"
+                                                 for s, t in timings.items() if t >= 0.05))
+
+if run:
+    state.set_run_message(None)
+    from core.pipeline import Analysis, run_analysis
+
+    def _cancelled() -> None:
+        state.set_run_message(("warning", ("The analysis was cancelled; nothing was kept except the "
+                                          "embeddings already computed (they are cached).")))
+
+    st.button("Cancel", key="cancel_run", on_click=_cancelled,
+              help="Stops the analysis at the next step; finished embeddings stay in the cache.")
+    bar = st.progress(0.0, text="Starting…")
+    tick = st.empty()
+    meter = ProgressMeter()
+    last_tick = [time.monotonic()]
+
+    def progress(stage: str, done: int, total: int, message: str = "") -> None:
+        # every Streamlit call here is also where a click on Cancel interrupts the run
+        info = meter.update(STAGE_LABELS.get(stage, stage), done, total, message)
+        bar.progress(info.fraction, text=info.text("documents" if stage == "embed" else "steps"))
+
+    def should_stop() -> bool:
+        # Streamlit stops a running script for a rerun (a click on Cancel) only inside one of its own
+        # calls: touch an empty placeholder now and then so that long stages stay cancellable
+        now = time.monotonic()
+        if now - last_tick[0] >= 0.25:
+            last_tick[0] = now
+            tick.empty()
+        return state.run_message() is not None
+
+    try:
+        spec = Analysis(
+            corpora=tuple(corpora), model=model if not use_vectors else "default", precision=precision,
+            second_model=second or None, transforms=tuple(transforms), hubness_reduction=reduction,
+            analyses=frozenset(analyses), k=int(k), n_permutations=int(n_permutations),
+            words_min_freq=int(words_min_freq), seed=int(seed),
+            input_sha256=tuple(state.input_hashes().get(c.name) for c in corpora),
+        )
+        embedder = None if use_vectors else cache.embedder(model, precision)
+        second_embedder = cache.embedder(second, precision) if second else None
+        result = run_analysis(spec, embedder=embedder, second_embedder=second_embedder,
+                              progress=progress, should_stop=should_stop)
+    except AnalysisCancelled:
+        _cancelled()
+        st.rerun()
+    except CorpusCompassError as exc:
+        state.set_run_message(("error", f"The analysis could not run: {exc}"))
+        st.rerun()
+    except Exception as exc:  # noqa: BLE001 - an unexpected failure gets a message, not a traceback
+        state.set_run_message(("error", ("The analysis stopped because of an unexpected problem "
+                                        f"({type(exc).__name__}: {exc}). Please report it with the "
+                                        "settings you used.")))
+        st.rerun()
+    else:
+        state.set_result(result, settings=settings)
+        st.rerun()

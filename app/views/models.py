@@ -1,0 +1,48 @@
+"""Models page: how similar two embedding models' views of the same documents are (relative
+representations, kNN overlap, retrieval MRR, CKA) and the documents they disagree on most."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.text import md
+from app.ui import doc_table, explain, fmt_num, read_only_banner, require_result
+
+st.title("Compare models")
+explain("Two models' vectors cannot be compared directly (their axes mean different things), so each "
+        "document is described by its cosine similarity to the same anchor documents in each model: its "
+        "**relative representation**. Matching relative representations mean the models see the same "
+        "structure. *Relative cosine* and *kNN overlap* (Jaccard of the k nearest neighbours) are 1 for "
+        "identical views; *MRR* is 1 when every document's twin is found first across the two spaces; "
+        "*CKA* compares the raw spaces (1 = same up to rotation and scale).", "relative")
+read_only_banner()
+result = require_result()
+
+comparison = result.model_comparison
+if not comparison:
+    reason = result.skipped.get("models")
+    st.info("No second model was run, so there is nothing to compare. To compare two models, enter a "
+            "**second model** on the Embed page (for example `default` next to another model) and run the "
+            "analysis again." + (f" ({md(reason)})" if reason else ""), icon=":material/info:")
+    st.stop()
+
+st.markdown(f"**{md(comparison.get('model_a', 'model A'))}** compared with "
+            f"**{md(comparison.get('model_b', 'model B'))}**, over "
+            f"{int(comparison.get('n_anchors', 0)):,} anchors ({md(comparison.get('anchor_method', ''))}) "
+            f"and k = {int(comparison.get('k', 0))} neighbours.")
+cols = st.columns(4)
+metrics = [("relative cosine", "relative_cosine", "mean cosine between the two relative representations"),
+           ("kNN overlap", "knn_jaccard", "mean Jaccard of the k-neighbour sets"),
+           ("retrieval MRR", "mrr", "mean reciprocal rank of each document's twin"),
+           ("linear CKA", "cka", "similarity of the raw spaces")]
+for col, (label, key, help_text) in zip(cols, metrics):
+    col.metric(label, fmt_num(comparison.get(key)), help=help_text)
+
+st.subheader("Documents the models disagree on most")
+st.caption("Lowest agreement first: the two models place these documents among different neighbours.")
+if result.model_documents.empty:
+    st.info("No per-document agreement was stored for this analysis.")
+else:
+    doc_table(result.model_documents.head(200), key="model_documents", config={
+        "relative_cosine": st.column_config.NumberColumn("relative cosine", format="%.3f"),
+        "knn_jaccard": st.column_config.NumberColumn("kNN overlap", format="%.3f")})

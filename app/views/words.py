@@ -1,0 +1,104 @@
+"""Word shift page: words ranked by how differently two corpora use them (CADE), with frequency
+filters and the Procrustes baseline beside each; a word's neighbours in each corpus side by side; its
+trajectory across three or more corpora."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.text import md
+from app.ui import explain, read_only_banner, require_result, skipped
+from core.exceptions import CorpusCompassError
+from core.report.charts import shift_bar_chart
+from core.views import shift_ranking, word_neighbours, word_trajectory
+
+st.title("Word shift")
+explain("Word vectors are trained on each corpus against one shared *compass*, so the same word's vectors "
+        "are directly comparable across corpora. **Shift** = 1 − cosine between a word's vectors in two "
+        "corpora: 0 = used the same way, larger = its contexts (its meaning in use) differ. The "
+        "*Procrustes* column is the older baseline (separate models rotated onto each other); rare words "
+        "have noisy vectors, so filter by frequency.", "cade")
+read_only_banner()
+result = require_result()
+if skipped(result, "words"):
+    st.stop()
+if result.words.empty or result.word_vocab.empty:
+    st.info("No word-shift results are stored in this analysis (turn on *Word shift* on the Embed page).")
+    st.stop()
+
+pairs = [p for p in result.pair_names() if p[0] in result.word_vectors and p[1] in result.word_vectors]
+if not pairs:
+    st.info("No pair of corpora has word vectors in this analysis.")
+    st.stop()
+controls = st.columns([2, 1, 1])
+pair = controls[0].selectbox("Pair of corpora", pairs, format_func=lambda p: f"{p[0]} vs {p[1]}",
+                             key="words_pair")
+stored_min = int(result.manifest.get("parameters", {}).get("words_min_freq", 20))
+min_freq = controls[1].number_input("Least occurrences in each corpus", min_value=stored_min,
+                                    max_value=100_000, value=stored_min, key="words_min_freq",
+                                    help=f"The analysis kept words seen at least {stored_min} times in both.")
+top = controls[2].number_input("Words listed", 5, 500, 30, step=5, key="words_top")
+a, b = pair
+stored_top = int(result.manifest.get("parameters", {}).get("words_top", 100))
+st.caption(f"The analysis kept the {stored_top} largest shifts of each pair among words seen at least "
+           f"{stored_min} times in both corpora; the filters here narrow that list.")
+
+ranking = shift_ranking(result.words, a, b, min_freq=int(min_freq), top=int(top))
+if ranking.empty:
+    st.info(f"No word occurs at least {int(min_freq)} times in both {md(a)} and {md(b)}; lower the filter.")
+else:
+    chart_tab, table_tab = st.tabs(["Chart", "Table with the Procrustes baseline and neighbours"])
+    with chart_tab:
+        st.altair_chart(shift_bar_chart(ranking, top=int(top), title=f"Largest shifts: {a} vs {b}",
+                                        width=640), width="content")
+    with table_tab:
+        st.dataframe(ranking[["rank", "word", "shift", "procrustes_shift", "freq_a", "freq_b",
+                              "neighbours_a", "neighbours_b"]],
+                     hide_index=True, width="stretch", column_config={
+                         "shift": st.column_config.NumberColumn("shift (CADE)", format="%.3f"),
+                         "procrustes_shift": st.column_config.NumberColumn(
+                             "shift (Procrustes baseline)", format="%.3f"),
+                         "freq_a": st.column_config.NumberColumn(f"count in {a}"),
+                         "freq_b": st.column_config.NumberColumn(f"count in {b}"),
+                         "neighbours_a": f"neighbours in {a}", "neighbours_b": f"neighbours in {b}"})
+
+st.subheader("Neighbours of a word in each corpus")
+choices = ranking["word"].tolist() if not ranking.empty else []
+pick_col, type_col = st.columns(2)
+picked = pick_col.selectbox("A word from the list", choices or ["(none)"], key="words_pick")
+typed = type_col.text_input("…or type any word", key="words_typed").strip()
+word = typed or (picked if choices else "")
+if word:
+    n_cols = st.columns(2, gap="large")
+    for col, corpus in zip(n_cols, (a, b)):
+        with col:
+            st.markdown(f"**{md(word)}** in **{md(corpus)}**")
+            try:
+                table = word_neighbours(result.word_vocab, result.word_vectors, word, corpus, k=10,
+                                        min_freq=stored_min)
+            except CorpusCompassError as exc:
+                st.info(md(exc))
+            else:
+                st.dataframe(table, hide_index=True, width="stretch", column_config={
+                    "cosine": st.column_config.NumberColumn(format="%.3f")})
+
+names = [n for n in result.corpus_names if n in result.word_vectors]
+st.subheader("Trajectory across corpora")
+if len(names) < 3:
+    st.caption("A word's trajectory needs three or more corpora (for example time slices); this analysis "
+               f"has {len(names)}.")
+elif word:
+    order = st.multiselect("Corpora, in order", names, default=names, key="trajectory_order",
+                           help="For time slices, list them from oldest to newest.")
+    try:
+        path = word_trajectory(result.word_vocab, result.word_vectors, word, order, k=5, min_freq=stored_min)
+    except CorpusCompassError as exc:
+        st.info(md(exc))
+    else:
+        st.caption("Cosine to the first corpus (1 = unchanged) and shift from the previous corpus; empty "
+                   "where the word is too rare to have a trained vector.")
+        st.dataframe(path, hide_index=True, width="stretch", column_config={
+            "cosine_to_first": st.column_config.NumberColumn("cosine to first", format="%.3f"),
+            "shift_from_previous": st.column_config.NumberColumn("shift from previous", format="%.3f")})
+else:
+    st.caption("Choose or type a word above to see its trajectory.")

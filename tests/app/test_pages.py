@@ -1,0 +1,235 @@
+"""AppTests of the result pages (Map, Compare, Geometry, Models, Word shift, Report) on a complete small
+analysis of the sample corpora: the numbers and messages each page shows are the result's."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from app.text import md
+from core.results import AnalysisResult
+from core.views import k_occurrence_summary, shift_ranking, word_neighbours
+from tests.app.conftest import open_page, plain, texts
+
+pytestmark = pytest.mark.slow  # the session's analysis takes ~30 s to compute once
+
+PAGES = ["map", "compare", "geometry", "models", "words", "report"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_result_page_asks_for_an_analysis_first(page: str) -> None:
+    at = open_page(page)
+    assert not at.exception
+    shown = plain(texts(at))
+    assert "run the analysis on the Embed page first" in shown or "the **Embed** page first" in shown
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_result_page_explains_its_numbers_and_cites_the_method(page: str, analysis_result) -> None:
+    at = open_page(page, analysis_result)
+    assert not at.exception, at.exception
+    assert not at.error
+    shown = texts(at)
+    assert len(at.title) == 1
+    if page != "report":
+        assert "Method:" in shown and "METHODS.md §" in shown
+
+
+def test_map_page(analysis_result: AnalysisResult) -> None:
+    at = open_page("map", analysis_result)
+    colour = at.selectbox(key="map_colour")
+    assert colour.options[0] == "corpus"
+    assert "label: section" in colour.options
+    assert "depth (centrality in its own corpus)" in colour.options
+    assert "hubness N_k (times among others' nearest neighbours)" in colour.options
+    assert "classifier probability of another corpus" in colour.options
+    assert "Nothing selected: drag a rectangle" in texts(at)
+    # every document is mappable and fewer than the display limit: no sampling note
+    assert "random sample" not in texts(at)
+    button = at.get("download_button")[0]
+    assert button.proto.label == "Download the coordinates (CSV)"
+    colour.set_value("classifier probability of another corpus").run()
+    assert not at.exception
+    assert "own corpus against the rest" in texts(at)
+
+
+def test_compare_page_shows_the_verdict_and_tests(analysis_result: AnalysisResult) -> None:
+    at = open_page("compare", analysis_result)
+    shown = plain(texts(at))
+    verdict = analysis_result.verdicts.iloc[0]
+    assert (verdict["corpus_a"], verdict["corpus_b"]) == ("games", "science")
+    assert verdict["headline"] in shown
+    assert verdict["text"] in shown
+    depth = at.dataframe[0].value
+    expected = analysis_result.depth_tests
+    expected = expected[expected["reference"].isin(["games", "science"]) & expected["other"].isin(["games", "science"])]
+    assert depth["W"].tolist() == pytest.approx(expected["W"].tolist())
+    assert depth["pvalue"].tolist() == pytest.approx(expected["pvalue"].tolist())
+    assert depth["Q"].tolist() == pytest.approx(expected["Q"].tolist())
+    tests = at.dataframe[1].value
+    assert set(tests["test"]) == {"depth", "mmd", "energy", "classifier"}
+    assert (tests["pvalue_adjusted"] >= tests["pvalue"]).all()  # Holm never lowers a p-value
+    # the pair selector switches the verdict
+    at.selectbox(key="compare_pair").set_value(("science", "libdevel")).run()
+    other = analysis_result.verdicts
+    other = other[(other["corpus_a"] == "science") & (other["corpus_b"] == "libdevel")].iloc[0]
+    assert other["headline"] in plain(texts(at))
+
+
+def test_compare_page_lists_central_and_outlying_documents(analysis_result: AnalysisResult) -> None:
+    at = open_page("compare", analysis_result)
+    extremes = analysis_result.extremes
+    central = extremes[(extremes["corpus"] == "games") & (extremes["kind"] == "central")]
+    tables = [d.value for d in at.dataframe]
+    shown = next(t for t in tables if "rank" in t.columns and "value" in t.columns)
+    assert shown["doc_id"].tolist() == central["doc_id"].tolist()
+    assert shown["value"].tolist() == pytest.approx(central["value"].tolist())
+    assert [t.label for t in at.tabs][:2] == ["Most central", "Most outlying"]
+
+
+def test_geometry_page(analysis_result: AnalysisResult) -> None:
+    at = open_page("geometry", analysis_result)
+    hub = at.dataframe[0].value
+    pd.testing.assert_frame_equal(hub.reset_index(drop=True), analysis_result.hubness)
+    assert set(hub["method"]) == {"none", "csls"}  # before and after the reduction
+    k = int(analysis_result.hubness["k"].iloc[0])
+    summary = at.dataframe[1].value
+    pd.testing.assert_frame_equal(summary.reset_index(drop=True),
+                                  k_occurrence_summary(analysis_result.documents, k=k))
+    shown = texts(at)
+    assert "IsoScore" in shown and "poor measure of spread" in shown
+    spread = next(d.value for d in at.dataframe if "isoscore" in d.value.columns)
+    assert spread["isoscore"].tolist() == pytest.approx(analysis_result.spread["isoscore"].tolist())
+    symmetry = next(d.value for d in at.dataframe if "first_moment" in d.value.columns)
+    assert set(symmetry["space"]) == set(analysis_result.symmetry["space"])
+
+
+def test_models_page(analysis_result: AnalysisResult) -> None:
+    at = open_page("models", analysis_result)
+    metrics = {m.label: m.value for m in at.metric}
+    mc = analysis_result.model_comparison
+    assert metrics["relative cosine"] == f"{mc['relative_cosine']:.3g}"
+    assert metrics["kNN overlap"] == f"{mc['knn_jaccard']:.3g}"
+    assert metrics["retrieval MRR"] == f"{mc['mrr']:.3g}"
+    assert metrics["linear CKA"] == f"{mc['cka']:.3g}"
+    table = at.dataframe[0].value
+    assert table["doc_id"].tolist() == analysis_result.model_documents["doc_id"].head(200).tolist()
+
+
+def test_models_page_without_a_second_model_explains_what_to_do(analysis_result: AnalysisResult) -> None:
+    from dataclasses import replace
+
+    single = replace(analysis_result, model_comparison={},
+                     model_documents=analysis_result.model_documents.iloc[0:0],
+                     skipped={**analysis_result.skipped, "models": "no second model given"})
+    at = open_page("models", single)
+    assert "No second model was run" in plain(texts(at))
+    assert "second model" in plain(texts(at))
+    assert not at.metric
+
+
+def test_word_shift_page(analysis_result: AnalysisResult) -> None:
+    at = open_page("words", analysis_result)
+    assert not at.exception
+    table = at.dataframe[0].value
+    expected = shift_ranking(analysis_result.words, "games", "science", min_freq=5, top=30)
+    assert table["word"].tolist() == expected["word"].tolist()
+    assert table["shift"].tolist() == pytest.approx(expected["shift"].tolist())
+    assert "procrustes_shift" in table.columns
+    first = expected["word"].iloc[0]
+    left = at.dataframe[1].value
+    ours = word_neighbours(analysis_result.word_vocab, analysis_result.word_vectors, first, "games", k=10, min_freq=5)
+    assert left["neighbour"].tolist() == ours["neighbour"].tolist()
+    # three corpora: a trajectory of the chosen word
+    trajectory = at.dataframe[-1].value
+    assert trajectory["corpus"].tolist() == ["games", "science", "libdevel"]
+    assert trajectory["cosine_to_first"].iloc[0] == pytest.approx(1.0)
+    # a stricter frequency filter shortens the list; an unknown word gets a friendly message
+    pair = analysis_result.words[(analysis_result.words["corpus_a"] == "games")
+                                 & (analysis_result.words["corpus_b"] == "science")]
+    threshold = int(pair[["freq_a", "freq_b"]].min(axis=1).median())
+    at.number_input(key="words_min_freq").set_value(threshold).run()
+    stricter = shift_ranking(analysis_result.words, "games", "science", min_freq=threshold, top=30)
+    assert 0 < len(stricter) < len(pair)
+    assert at.dataframe[0].value["word"].tolist() == stricter["word"].tolist()
+    at.number_input(key="words_min_freq").set_value(100_000).run()
+    assert "No word occurs at least 100000 times in both" in plain(texts(at))
+    at.text_input(key="words_typed").set_value("qwertyuiop").run()
+    assert "not in the word-shift vocabulary" in plain(texts(at))
+    assert not at.exception
+
+
+def test_word_shift_page_when_the_corpora_were_too_small(analysis_result: AnalysisResult) -> None:
+    from dataclasses import replace
+
+    from core.results import empty_table
+
+    small = replace(analysis_result, words=empty_table("words"), word_vocab=empty_table("word_vocab"),
+                    word_vectors={}, skipped={"words": "corpus 'games' has 812 tokens; word2vec needs 10,000"})
+    at = open_page("words", small)
+    assert "did not run: corpus 'games' has 812 tokens; word2vec needs 10,000" in plain(texts(at))
+    assert not at.dataframe
+
+
+def test_report_page_downloads(analysis_result: AnalysisResult) -> None:
+    at = open_page("report", analysis_result)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["documents.csv", "tests.csv", "words.csv", "report.html", "manifest.json", "analysis.zip"]
+
+
+def test_save_and_share_then_open_the_link_read_only(analysis_result: AnalysisResult, isolated_env) -> None:
+    at = open_page("report", analysis_result)
+    at.button(key="save_share").click().run()
+    assert not at.exception
+    assert any("Saved." in s.value for s in at.success)
+    link = at.code[0].value
+    assert link.startswith("?analysis=")
+    analysis_id = link.split("=", 1)[1]
+    stored = list((isolated_env / "store").iterdir())
+    assert [p.name for p in stored] == [f"{analysis_id}.zip"]
+
+    # a fresh session opening the link lands on the verdict, read-only
+    viewer = open_page("data", query={"analysis": analysis_id})
+    assert not viewer.exception
+    assert viewer.title[0].value == "Compare corpora"
+    shown = plain(texts(viewer))
+    assert "Read-only view of an analysis opened from a shared link" in shown
+    assert analysis_result.verdicts["headline"].iloc[0] in shown
+    # no control that would change or recompute anything, on any page
+    viewer.switch_page("views/embed.py").run()
+    assert not [b for b in viewer.button if b.key == "run_analysis"]
+    assert "cannot be recomputed" in texts(viewer)
+    viewer.switch_page("views/data.py").run()
+    assert not [b for b in viewer.button if b.key == "load_samples"]
+    assert not viewer.get("file_uploader")
+    viewer.switch_page("views/report.py").run()
+    assert not [b for b in viewer.button if b.key == "save_share"]
+    assert viewer.code[0].value == f"?analysis={analysis_id}"
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "x" * 20, "a" * 31 + "!"])
+def test_a_malformed_link_gets_a_friendly_page(bad: str) -> None:
+    at = open_page("data", query={"analysis": bad})
+    assert not at.exception
+    assert at.title[0].value == "This analysis link is not valid"
+    assert "passwd" not in texts(at)
+
+
+def test_an_unknown_link_gets_a_friendly_page() -> None:
+    from core.store import new_id
+
+    at = open_page("data", query={"analysis": new_id()})
+    assert not at.exception
+    assert at.title[0].value == "This analysis was not found"
+    at.button(key="leave_bad_link").click().run()
+    assert at.title[0].value == "Data"
+    assert "analysis" not in at.query_params
+
+
+def test_user_text_is_escaped_in_markdown(analysis_result: AnalysisResult) -> None:
+    # corpus names and texts are user data: markdown shows them literally
+    assert md("[x](javascript:alert(1))") == r"\[x\]\(javascript\:alert\(1\)\)"
+    at = open_page("compare", analysis_result)
+    raw = "\n".join(m.value for m in at.markdown)
+    assert "](" not in raw
