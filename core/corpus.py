@@ -493,16 +493,20 @@ def _fail(message: str, report_name: str, **where: Any) -> CorpusLoadError:
     return CorpusLoadError(message, path=report_name, **where)
 
 
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise CorpusLoadError(f"{path}: no such file", path=str(path))
+    if path.is_dir():
+        raise CorpusLoadError(f"{path} is a folder, not a file; give a file (or a .zip of .txt files)",
+                              path=str(path))
+
+
 def _read_source(source: Source, *, filename: str | None, max_bytes: int) -> tuple[bytes, str | None, str]:
     """Return (content, filesystem path or None, display name), refusing oversized input unread."""
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
         display = filename or str(source)
-        if not path.exists():
-            raise CorpusLoadError(f"{path}: no such file", path=str(path))
-        if path.is_dir():
-            raise CorpusLoadError(f"{path} is a folder, not a file; give a file (or a .zip of .txt files)",
-                                  path=str(path))
+        _check_path(path)
         size = path.stat().st_size
         if size > max_bytes:
             raise CorpusLoadError(f"{display} is {format_size(size)}, above the limit of "
@@ -836,7 +840,10 @@ def load_corpus(source: Source, *, filename: str | None = None, text_column: str
                                  drop_duplicates=drop_duplicates, max_bytes=max_bytes,
                                  max_uncompressed_bytes=max_uncompressed_bytes)
     encoding = normalise_encoding(encoding)
-    # the format is settled first, so an unknown extension is refused before anything is read
+    # the format is settled first, so an unknown extension is refused before anything is read; a
+    # missing path or a folder is named as such first (its "extension" would only mislead)
+    if isinstance(source, (str, os.PathLike)):
+        _check_path(Path(source).expanduser())
     hint = filename
     if hint is None and isinstance(source, (str, os.PathLike)):
         hint = str(source)

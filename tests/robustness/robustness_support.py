@@ -152,3 +152,45 @@ class PageGuard:
         page.route("**/*", route)
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+
+# ------------------------------------------------------------------------------------------ models
+
+
+def build_tiny_model(folder: Path, *, hidden: int = 16) -> Path:
+    """A 1-layer random BERT with a 36-word vocabulary, saved as a sentence-transformers model with
+    safetensors weights (seeded, so every build has the same weights)."""
+    import shutil
+    import warnings
+
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    try:  # sentence-transformers >= 6
+        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    except ImportError:  # older releases
+        from sentence_transformers.models import Normalize, Pooling, Transformer
+
+    torch.manual_seed(0)
+    raw = folder.parent / (folder.name + "-raw")
+    raw.mkdir(parents=True)
+    words = ["the", "a", "man", "is", "eating", "food", "bread", "game", "engine", "player", "music",
+             "library", "data", "python", "open", "file", "network", "cat", "dog", "red", "blue",
+             "green", "fast", "slow", "big", "small", "new", "old", "script", "alert"]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", *words]
+    (raw / "vocab.txt").write_text("\n".join(vocab))
+    tokenizer = BertTokenizerFast(vocab=str(raw / "vocab.txt"))  # transformers >= 5
+    if len(tokenizer) != len(vocab):  # transformers 4 calls it vocab_file
+        tokenizer = BertTokenizerFast(vocab_file=str(raw / "vocab.txt"))
+    tokenizer.save_pretrained(raw)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=32, max_position_embeddings=64)
+    BertModel(config).save_pretrained(raw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        transformer = Transformer(str(raw), max_seq_length=32)
+        model = SentenceTransformer(modules=[transformer, Pooling(hidden, "mean"), Normalize()], device="cpu")
+        model.save(str(folder))
+    shutil.rmtree(raw)
+    return folder
