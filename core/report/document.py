@@ -6,9 +6,9 @@ documents with respect to the *other* corpora, which needs the embeddings and is
 them), with the blocks of :mod:`core.report.html`, which escapes every piece of user text; nothing
 here writes HTML.
 
-Sections: overview (corpora, model, stages that did not run), verdicts, statistical tests, depth
-(histograms and the most central, outlying and separating documents), map (UMAP, sampled to
-``map_max_points`` with the sample size stated; canvas renderer above 1,500 points), hubness,
+Sections: overview (corpora, model, stages that did not run), verdicts, statistical tests, map (UMAP,
+sampled to ``map_max_points`` with the sample size stated; canvas renderer above 1,500 points), depth
+(histograms and the most central, outlying and separating documents; 5 of each), hubness,
 spread and symmetry, word shift, model comparison, run times, and the reproducibility manifest.
 Every section opens with a sentence or two on what its numbers mean and where the method comes from.
 """
@@ -341,8 +341,8 @@ def build_report_sections(result: AnalysisResult, *, map_max_points: int | None 
         raise ParameterError(f"map_max_points must be a positive integer, got {map_max_points!r}")
     seed = int(seed if seed is not None else params.get("seed", 0))
     alpha = float(params.get("alpha", 0.05))
-    sections = [_overview(result), _verdicts(result), _tests(result, alpha), _depth(result),
-                _map(result, max_points, seed), _hubness(result), _spread(result), _words(result)]
+    sections = [_overview(result), _verdicts(result), _tests(result, alpha), _map(result, max_points, seed),
+                _depth(result), _hubness(result), _spread(result), _words(result)]
     reason = result.skipped.get("models", "")
     if result.model_comparison or (reason and not reason.startswith(("not requested", "no second model"))):
         sections.append(_models(result))

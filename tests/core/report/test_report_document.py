@@ -1,0 +1,142 @@
+"""Tests of the HTML report assembled from an AnalysisResult (core.report.document)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.corpus import Corpus
+from core.exceptions import ParameterError
+from core.pipeline import Analysis, run_analysis
+from core.report.document import build_report_sections, render_html_report, write_html_report
+from core.results import AnalysisResult, make_table
+
+XSS = "<script>alert(1)</script>"
+_CACHE: dict[str, AnalysisResult] = {}
+
+
+class _Scripts(HTMLParser):
+    """Collects every <script> element (attributes and text) and every tag name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[tuple[dict, str]] = []
+        self.tags: list[str] = []
+        self._open: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "script":
+            self._open = dict(attrs)
+            self.scripts.append((self._open, ""))
+
+    def handle_data(self, data):
+        if self._open is not None:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._open = None
+
+
+@pytest.fixture
+def result(fake_embedder) -> AnalysisResult:
+    if "r" not in _CACHE:
+        games = [XSS + " a hostile game", "chess board game", "card game with dice", "puzzle game of blocks",
+                 "racing game with cars", "strategy game of war", "maze game for kids", "word game"]
+        science = ["physics simulation tool", "chemistry molecule viewer", "astronomy sky charts",
+                   "genome sequence aligner", "statistics package for data", "math algebra system",
+                   "climate model tools", "plotting library for science"]
+        corpora = (Corpus.from_texts(games, name="games <b>"), Corpus.from_texts(science, name="science"))
+        spec = Analysis(corpora=corpora, analyses=("depth", "tests", "hubness", "spread", "map"),
+                        n_permutations=49, k=3, n_extremes=5)
+        _CACHE["r"] = run_analysis(spec, embedder=fake_embedder, cache=False)
+    return _CACHE["r"]
+
+
+def test_sections_and_skip_notes(result):
+    titles = [s.title for s in build_report_sections(result)]
+    assert titles == ["Overview", "Verdict", "Statistical tests", "Map of the documents",
+                      "Central, outlying and separating documents", "Hubness", "Spread and symmetry",
+                      "Word shift", "Run time"]
+    html = render_html_report(result)
+    assert "This part did not run" in html and "not requested" in html  # word shift was switched off
+    assert "Model comparison" not in html  # no second model asked for: no empty section
+
+
+def test_no_unescaped_script_from_data(result):
+    html = render_html_report(result)
+    assert XSS not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; a hostile game" in html  # in a table, escaped
+    assert "\\u003cscript\\u003ealert(1)" in html  # in the map's JSON data, escaped
+    assert "games &lt;b&gt;" in html and "games <b>" not in html
+    parser = _Scripts()
+    parser.feed(html)
+    # the manifest, one JSON spec per chart, the embed options, then the Vega libraries and runtime
+    kinds = [attrs.get("type", "js") for attrs, _ in parser.scripts]
+    n_charts = html.count('class="cc-chart"')
+    assert kinds == ["application/json"] * (n_charts + 2) + ["js", "js"]
+    for attrs, text in parser.scripts:
+        assert "alert(1)" not in text or "\\u003cscript\\u003e" in text
+    assert "b" not in parser.tags  # the corpus name made no <b> element
+
+
+def test_map_is_sampled_and_uses_canvas_when_large():
+    n = 2100
+    docs = make_table("documents", pd.DataFrame({
+        "corpus": ["a"] * 1000 + ["b"] * 1100, "doc_id": [str(i) for i in range(n)],
+        "text": [f"text {i}" for i in range(n)], "depth": 1.0, "umap_x": np.linspace(0, 1, n),
+        "umap_y": np.linspace(1, 0, n), "k_occurrence": 3.0, "classifier_prob": 0.5}))
+    corpora = make_table("corpora", [{"corpus": c, "n_documents": m, "source": f"{c}.csv", "fingerprint": "f",
+                                      "text_column": "text", "n_empty_removed": 0, "n_duplicates_removed": 0}
+                                     for c, m in (("a", 1000), ("b", 1100))])
+    result = AnalysisResult(corpora=corpora, documents=docs, manifest={"parameters": {"map_max_points": 1800}})
+    html = render_html_report(result)
+    assert 'data-cc-renderer="canvas"' in html
+    assert "showing 1,800 of 2,100 documents" in html
+    assert "A random sample of 1,800 of 2,100 documents is drawn" in html
+    small = render_html_report(result, map_max_points=100)
+    assert 'data-cc-renderer="svg"' in small and "showing 100 of 2,100" in small
+
+
+def test_write_and_invalid(result, tmp_path):
+    path = write_html_report(result, tmp_path / "r.html", title="My <title>")
+    text = path.read_text(encoding="utf-8")
+    assert "<title>My &lt;title&gt;</title>" in text
+    with pytest.raises(ParameterError, match="result must be an AnalysisResult"):
+        build_report_sections("result")
+    with pytest.raises(ParameterError, match="map_max_points must be a positive integer"):
+        build_report_sections(result, map_max_points=0)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_report_renders_offline_in_chromium(chromium, result, tmp_path):
+    path = write_html_report(result, tmp_path / "report.html")
+    url = path.as_uri()
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    requested, dialogs, errors = [], [], []
+
+    def only_the_file(route):
+        requested.append(route.request.url)
+        route.continue_() if route.request.url == url else route.abort()
+
+    page.route("**/*", only_the_file)
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(url)
+        n = page.locator("div.cc-chart").count()
+        assert n == 5  # tests, map, depth, k-occurrence, eigenspectrum
+        page.wait_for_function(
+            f"document.querySelectorAll('div.cc-chart[data-cc-rendered]').length === {n}", timeout=60_000)
+        states = page.eval_on_selector_all("div.cc-chart", "els => els.map(e => e.dataset.ccRendered)")
+        assert states == ["true"] * n
+        assert page.locator("div.cc-chart svg").count() == n
+    finally:
+        page.close()
+    assert dialogs == [] and errors == [] and requested == [url]
