@@ -39,7 +39,7 @@ from core.analysis._validation import (
     check_name,
     check_same_dimension,
 )
-from core.exceptions import InsufficientDataError
+from core.exceptions import InsufficientDataError, ParameterError
 
 __all__ = [
     "BidirectionalDepthResult",
@@ -300,8 +300,6 @@ def depth_rank_sum_test_both_ways(A: Any, B: Any, *, names: tuple[str, str] = ("
         are reported, correct for multiple testing (:func:`core.analysis.multitest.adjust_pvalues`).
     """
     if not (isinstance(names, (tuple, list)) and len(names) == 2):
-        from core.exceptions import ParameterError
-
         raise ParameterError(f"names must be a pair of corpus names; got {names!r}.")
     check_name(names[0], "names[0]")
     check_name(names[1], "names[1]")

@@ -30,7 +30,8 @@ Choices where the specification leaves room, and why:
   0 and p = 1). The effect size is MMD²_u itself (the kernel is bounded, so it is on [−2, 2]).
 - **Energy distance.** The U-statistic ``E = 2 mean|x−y| − mean|x−x'| − mean|y−y'|`` (distinct pairs
   only); effect size Székely & Rizzo's homogeneity coefficient ``H = E / (2 mean|x−y|)``,
-  0 for equal distributions, at most 1 (0 when all points coincide).
+  0 for equal distributions (an unbiased estimate, so it can be slightly negative by chance), at
+  most 1, and defined as 0 when all points coincide.
 - **Classifier test: why not a Mann–Whitney null.** Out-of-fold scores from k-fold cross-validation
   are not independent of the labels in the way the Mann–Whitney null assumes: model f is trained on
   the labels of fold g and model g on those of fold f, so under the null their two within-fold
