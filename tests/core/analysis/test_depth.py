@@ -227,3 +227,5 @@ def test_invalid_parameters():
         depth_extremes(F_REF, k=2.5)
     with pytest.raises(ParameterError, match="corpus_name"):
         depth_extremes(F_REF, corpus_name="  ")
+    with pytest.raises(ParameterError, match="reference_name"):
+        depth_extremes(F_REF, reference=F_REF, reference_name="")
