@@ -37,6 +37,8 @@ SAVED_ID = "cc_saved_id"
 STARTUP_ERROR = "cc_startup_error"
 # True right after a shared analysis was opened: the start page then forwards to its verdict
 LANDING = "cc_landing"
+# a confirmation to show once on the next run (set just before st.rerun())
+FLASH = "cc_flash"
 # a message about the last analysis run that ended without a result (cancelled, failed)
 RUN_MESSAGE = "cc_run_message"
 
@@ -163,6 +165,15 @@ def landing() -> bool:
 
 def set_landing(value: bool) -> None:
     st.session_state[LANDING] = value
+
+
+def set_flash(message: str) -> None:
+    st.session_state[FLASH] = message
+
+
+def pop_flash() -> str | None:
+    """The confirmation set before the last rerun, once (None afterwards)."""
+    return st.session_state.pop(FLASH, None)
 
 
 def once(key: str) -> bool:

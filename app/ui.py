@@ -120,4 +120,4 @@ def bundle_uploader(key: str) -> None:
             st.error(f"{md(upload.name)} cannot be opened as an analysis bundle: {md(exc)}")
             return
         state.open_read_only(result, source=f"the bundle {upload.name}")
-        st.rerun()
+        st.switch_page("views/compare.py")

@@ -22,6 +22,10 @@ st.markdown(
     "per file). Empty rows and exact duplicates are removed and counted; nothing is dropped silently."
 )
 
+flash = state.pop_flash()
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+
 if state.read_only():
     read_only_banner()
     result = state.result()
@@ -44,7 +48,8 @@ else:
             for sample in samples:
                 if sample.name not in state.corpora():
                     state.add_corpus(cache.load_sample(sample.name))
-            st.toast(f"Loaded {len(samples)} sample corpora.")
+            state.set_flash(f"Loaded {len(samples)} sample corpora.")
+            st.rerun()
 
     with upload_col:
         st.subheader("Your files")
@@ -81,7 +86,8 @@ else:
                     else:
                         used = state.add_corpus(corpus, name=name.strip() or corpus.name)
                         state.input_hashes()[used] = hashlib.sha256(data).hexdigest()
-                        st.success(f"Added “{md(used)}”: {len(corpus):,} documents.")
+                        state.set_flash(f"Added “{md(used)}”: {len(corpus):,} documents.")
+                        st.rerun()
 
 if not state.read_only():
     with st.expander("Open a saved analysis bundle instead"):

@@ -1,0 +1,132 @@
+"""AppTests of the Embed page: it runs the real pipeline (fake embedder injected through
+CORPUS_COMPASS_EMBEDDER), shows the same numbers as a direct run, reuses the embedding cache on a second
+run, and turns a bad model into a message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app import state
+from core.cache import EmbeddingCache
+from tests.app.conftest import open_page, plain, small_sample, texts
+from tests.conftest import HashingEmbedder
+
+FAST = ["depth", "tests", "hubness", "spread"]
+
+
+def _with_corpora(corpora, page: str = "embed"):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import MAIN
+
+    at = AppTest.from_file(MAIN, default_timeout=120)
+    at.session_state[state.CORPORA] = {c.name: c for c in corpora}
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    return at
+
+
+@pytest.fixture(scope="module")
+def two_small():
+    return [small_sample("games", 80), small_sample("science", 80)]
+
+
+def test_embed_page_needs_two_corpora() -> None:
+    at = open_page("embed")
+    assert not at.exception
+    assert "Load at least two corpora on the **Data** page first" in texts(at)
+    assert not [b for b in at.button if b.key == "run_analysis"]
+
+
+@pytest.mark.slow
+def test_run_shows_the_pipeline_numbers_and_reuses_the_cache(two_small, isolated_env) -> None:
+    at = _with_corpora(two_small)
+    assert [b.label for b in at.button if b.key == "run_analysis"] == ["Run the analysis"]
+    at.multiselect(key="analyses").set_value(FAST)
+    at.button(key="run_analysis").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("The analysis is ready for these settings" in s.value for s in at.success)
+    result = at.session_state[state.RESULT]
+
+    from core.pipeline import Analysis, run_analysis
+
+    direct = run_analysis(Analysis(corpora=tuple(two_small), analyses=frozenset({"depth", "tests", "hubness",
+                                                                                 "spread"})),
+                          embedder=HashingEmbedder(), cache=False)
+    assert result.depth_tests["W"].tolist() == pytest.approx(direct.depth_tests["W"].tolist())
+    assert result.tests["pvalue"].tolist() == pytest.approx(direct.tests["pvalue"].tolist())
+    assert result.manifest["model"]["name"] == "fake-hashing"
+    assert "map" not in result.timings or result.documents["umap_x"].isna().all()
+
+    # every text is now in the on-disk embedding cache of this test
+    with EmbeddingCache(isolated_env / "cache" / "embeddings.sqlite3") as store:
+        assert store.count("fake-hashing-32") == 160
+
+    # the Compare page shows this run's verdict
+    at.switch_page("views/compare.py").run()
+    assert result.verdicts["headline"].iloc[0] in plain(texts(at))
+
+    # a second run of the same corpora and model embeds nothing again
+    from app import cache
+
+    embedder = cache.embedder("default", "auto")
+    calls = embedder.calls
+    at.switch_page("views/embed.py").run()
+    at.button(key="run_analysis").click().run()
+    assert not at.exception
+    assert embedder.calls == calls
+    assert np.allclose(at.session_state[state.RESULT].depth_tests["W"], result.depth_tests["W"])
+
+
+def test_settings_reach_the_pipeline(two_small) -> None:
+    at = _with_corpora(two_small)
+    at.multiselect(key="analyses").set_value(["depth", "spread"])
+    at.multiselect(key="transforms").set_value(["center"])
+    at.number_input(key="seed").set_value(7)
+    at.button(key="run_analysis").click().run()
+    assert not at.exception and not at.error
+    params = at.session_state[state.RESULT].manifest["parameters"]
+    assert params["transforms"] == ["center"]
+    assert params["analyses"] == ["depth", "spread"]
+    assert params["seed"] == 7
+    assert at.session_state[state.RESULT].tests["test"].unique().tolist() == ["depth"]
+
+
+@pytest.mark.slow
+def test_an_unknown_model_gets_a_message_not_a_traceback(two_small, monkeypatch) -> None:
+    monkeypatch.delenv("CORPUS_COMPASS_EMBEDDER")
+    at = _with_corpora(two_small)
+    at.radio(key="model_source").set_value("Another sentence-transformers model (name or local folder)").run()
+    at.text_input(key="model_name").set_value("no-such-org/no-such-model-xyz").run()
+    at.button(key="run_analysis").click().run()
+    assert not at.exception
+    errors = [plain(e.value) for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("The analysis could not run:")
+    assert "no-such-org/no-such-model-xyz" in errors[0]
+    assert state.RESULT not in at.session_state
+
+
+def test_precomputed_vectors_are_offered_and_used(two_small) -> None:
+    rng = np.random.default_rng(0)
+    with_vectors = [c.with_vectors(rng.standard_normal((len(c), 12)).astype(np.float32)) for c in two_small]
+    at = _with_corpora(with_vectors)
+    source = at.radio(key="model_source")
+    assert source.value == "The precomputed embeddings loaded with the corpora"
+    at.multiselect(key="analyses").set_value(["depth"])
+    at.button(key="run_analysis").click().run()
+    assert not at.exception and not at.error
+    result = at.session_state[state.RESULT]
+    assert result.manifest["model"]["name"] == "precomputed vectors"
+    assert result.manifest["model"]["dimension"] == 12
+
+
+def test_read_only_session_cannot_recompute() -> None:
+    from core.results import AnalysisResult
+
+    at = open_page("embed", AnalysisResult())
+    at.session_state[state.SHARED_SOURCE] = "a shared link"
+    at.run()
+    assert "A shared analysis cannot be recomputed" in texts(at)
+    assert not [b for b in at.button if b.key == "run_analysis"]
