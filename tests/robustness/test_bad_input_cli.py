@@ -149,3 +149,112 @@ def test_open_a_file_that_is_not_a_bundle(capsys, good: Path) -> None:
     assert _run(capsys, "open", str(good)) == (
         2, "", (f"corpus-compass open: error: {good} is not a bundle: it is neither a bundle folder nor a valid "
         ".zip file (File is not a zip file)\n"))
+
+
+# ------------------------------------------------------------------------------------------ compare
+# Precomputed vectors (--vectors) keep these runs free of any model: the pipeline is what is tested.
+
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"]
+
+
+def _corpus(path: Path, n: int, seed: int, *, dim: int = 8) -> Path:
+    rng = np.random.default_rng(seed)
+    texts = [" ".join(rng.choice(WORDS, 6)) + f" doc{seed}x{i}" for i in range(n)]
+    pd.DataFrame({"text": texts}).to_csv(path, index=False)
+    np.save(path.with_suffix(".npy"), rng.standard_normal((n, dim)).astype(np.float32))
+    return path
+
+
+def _compare(capsys, files: list[Path], out: Path, *extra: str) -> tuple[int, str, str]:
+    vectors = [str(f.with_suffix(".npy")) for f in files]
+    return _run(capsys, "compare", *map(str, files), "--vectors", *vectors, "--out", str(out), "--quiet",
+                "--no-cache", "--permutations", "99", *extra)
+
+
+@pytest.mark.slow
+def test_compare_two_identical_corpora_finds_no_difference(capsys, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    a = _corpus(tmp_path / "a.csv", 30, 1)
+    twin = tmp_path / "twin.csv"
+    shutil.copy(a, twin)
+    shutil.copy(a.with_suffix(".npy"), twin.with_suffix(".npy"))
+    code, _, err = _compare(capsys, [a, twin], tmp_path / "out", "--analyses", "depth,tests")
+    assert (code, err) == (0, "")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    # the documented result (docs/SECURITY.md, "Bad input"): identical corpora are two samples of one
+    # distribution, so no test rejects, in either direction, before or after correction
+    assert [(d["reference"], d["other"]) for d in summary["depth_tests"]] == [("a", "twin"), ("twin", "a")]
+    assert all(d["pvalue"] > 0.5 for d in summary["depth_tests"])
+    assert all(t["pvalue_adjusted"] == 1.0 for t in summary["tests"])
+    assert summary["verdicts"][0]["headline"] == "No evidence that 'a' and 'twin' differ"
+
+
+@pytest.mark.slow
+def test_compare_with_a_one_document_corpus_skips_what_cannot_run(capsys, tmp_path: Path) -> None:
+    import json
+
+    a = _corpus(tmp_path / "a.csv", 30, 1)
+    one = _corpus(tmp_path / "one.csv", 1, 2)
+    code, _, err = _compare(capsys, [a, one], tmp_path / "out", "--analyses", "depth,tests,spread")
+    assert (code, err) == (0, "")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["corpora"] == [{"name": "a", "n_documents": 30}, {"name": "one", "n_documents": 1}]
+    assert summary["depth_tests"] == [] and summary["tests"] == []
+    for stage in ("depth", "tests", "spread"):
+        assert "has 1 document(s); at least 2 are needed." in summary["skipped"][stage]
+
+
+@pytest.mark.slow
+def test_compare_fifty_corpora_at_once(capsys, tmp_path: Path) -> None:
+    import json
+
+    files = [_corpus(tmp_path / f"c{i:02d}.csv", 12, i) for i in range(50)]
+    code, _, err = _compare(capsys, files, tmp_path / "out", "--analyses", "hubness,spread")
+    assert (code, err) == (0, "")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert [c["name"] for c in summary["corpora"]] == [f"c{i:02d}" for i in range(50)]
+    documents = pd.read_csv(tmp_path / "out" / "documents.csv", encoding="utf-8-sig")
+    assert len(documents) == 600 and documents["corpus"].nunique() == 50
+
+
+@pytest.mark.slow
+def test_failed_compare_leaves_the_earlier_results_untouched(capsys, tmp_path: Path) -> None:
+    a, b = _corpus(tmp_path / "a.csv", 20, 1), _corpus(tmp_path / "b.csv", 20, 2)
+    out = tmp_path / "out"
+    code, _, _ = _compare(capsys, [a, b], out, "--analyses", "depth")
+    assert code == 0
+    before = _digest(out)
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"text\n\"unclosed\n")
+    np.save(broken.with_suffix(".npy"), np.zeros((1, 8), dtype=np.float32))
+    assert _compare(capsys, [a, broken], out, "--analyses", "depth") == (
+        2, "", (f"corpus-compass compare: error: {broken} could not be read as CSV: a quoted field starting on "
+        "line 2 is not closed properly (unexpected end of data).\n"))
+    assert _compare(capsys, [a, b], out, "--analyses", "depth,nonsense") == (
+        2, "", ("corpus-compass compare: error: --analyses: unknown 'nonsense'; choose from "
+        "depth,tests,hubness,spread,map,words,models\n"))
+    assert _digest(out) == before
+
+
+def test_compare_needs_two_corpora(capsys, tmp_path: Path) -> None:
+    a = _corpus(tmp_path / "a.csv", 5, 1)
+    assert _compare(capsys, [a], tmp_path / "out") == (
+        2, "", "corpus-compass compare: error: compare needs at least 2 corpus files, got 1\n")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_compare_with_an_unknown_model(capsys, tmp_path: Path, monkeypatch) -> None:
+    import huggingface_hub.constants as hub_constants
+
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    monkeypatch.delenv("CORPUS_COMPASS_ALLOW_DOWNLOAD", raising=False)
+    a, b = _corpus(tmp_path / "a.csv", 5, 1), _corpus(tmp_path / "b.csv", 5, 2)
+    assert _run(capsys, "compare", str(a), str(b), "--out", str(tmp_path / "out"), "--quiet", "--no-cache",
+                "--model", "no-such-model") == (
+        2, "", ("corpus-compass compare: error: model 'no-such-model' was not found: not a local directory and "
+        "not in the local Hugging Face cache; give a path to a sentence-transformers model directory, or set "
+        "CORPUS_COMPASS_ALLOW_DOWNLOAD=1 to let Corpus Compass download it once, or use model='default' for "
+        "the bundled all-MiniLM-L6-v2\n"))
