@@ -21,24 +21,31 @@ What this module does, exactly (METHODS.md §6 leaves some of it open):
 * Slice input vectors start from fresh random values (``U(-0.5, 0.5) / dim``), drawn from the
   slice's own random stream. This is the reference code's default ``init_mode="hidden"`` (only the
   output matrix is copied from the compass). It keeps the alignment honest, coming from the frozen
-  context matrix alone, and keeps a word's slice vector a function of that corpus's text: starting
+  context matrix alone, and keeps a word's slice vector a function of that corpus's text. Starting
   from the trained compass vectors (the reference's ``init_mode="both"``, here
-  ``slice_init="compass"``) would pull words seen rarely in a slice towards the shared compass vector
-  and so make a word's shift depend on its frequency as much as on its use. The reference (gensim
-  3.x) seeds each word's start from a hash of the word and the seed, so a word starts identically in
-  every slice; here each slice has its own stream, so that agreement between slices measures
-  alignment and not a shared start (the random start has norm about 0.03 and is soon outweighed).
+  ``slice_init="compass"``) pulls every slice towards the shared compass vector: on the planted
+  changes below it ranked the changed words as well, but with half the margin over the next word
+  (shifts 0.3–0.75 against 0.2, where the random start gives 0.6–0.94 against 0.3). The reference
+  (gensim 3.x) seeds each word's start from a hash of the word and the seed, so a word starts
+  identically in every slice; here each slice has its own stream, so that agreement between slices
+  measures alignment and not a shared start (the start has norm about 0.03 and is soon outweighed).
 * Epochs: the same number for the compass and the slices (the reference's ``siter`` and ``diter``).
   METHODS.md lists the reference default, 5, which suits corpora of millions of tokens. On small
   corpora 5 passes leave word2vec far from converged: on the bundled samples (56,000–124,000 tokens
   each) the mean cosine between two different frequent words is 0.90 in the compass and 0.75–0.78
   in the slices, so every vector is mostly one shared direction and cosines hardly discriminate.
-  Measured on a planted change (the science sample split in two halves of ~62,000 tokens, two words
-  swapped in one half, 8 pairs), the swapped words were in the top 3 of the shift list 50 % of the
-  time with 5 epochs, 75 % with 10, 69 % with 15 and 20; the Procrustes baseline 0 %, 6 %, 62 %, 75 %.
-  So the default ``epochs=None`` chooses ``ceil(3,000,000 / compass tokens)`` clipped to [5, 20]
-  (``auto_epochs``): the reference's 5 from 600,000 tokens up, 13 for the three samples together,
-  20 below 150,000 tokens. An explicit ``epochs`` is used as given; ``params["epochs"]`` records it.
+  Too many passes hurt the other way: a slice vector is fitted to its word's few occurrences, and
+  the shift between two random halves of one corpus (pure noise) has a median of 0.02 after 5
+  epochs, 0.13 after 10 and 0.27 after 20, led by rare words with varied contexts. Measured on
+  planted changes (the science sample split in two halves of ~62,000 tokens, two words swapped in one
+  half): over 8 random pairs (dim 100), the swapped words were in the top 3 of the shift list 50 % of
+  the time with 5 epochs, 75 % with 10, 69 % with 15 and with 20 (Procrustes baseline: 0 %, 6 %,
+  62 %, 75 %); over 6 other pairs (dim 50), 12 of 12 at ranks 1–2 with 10 epochs but 8 of 12 with 20,
+  where "full" and "out" (20–25 occurrences) took the top (Procrustes: 8 and 12 of 12). So the
+  default ``epochs=None`` chooses ``ceil(3,000,000 / compass tokens)`` clipped to [5, 10]
+  (``auto_epochs``): the reference's 5 from 600,000 compass tokens up, 10 up to 300,000 tokens (the
+  three samples together have about 240,000). An explicit ``epochs`` is used as given;
+  ``params["epochs"]`` records the number used.
 * Seeds: ``numpy.random.SeedSequence(seed, spawn_key=...)`` gives independent streams to the compass
   (key 0), slice ``i`` (key (1, i)) and independent baseline model ``i`` (key (2, i)). Single-threaded,
   so a fixed seed gives bit-identical vectors on one machine.
@@ -55,40 +62,62 @@ Too small to mean anything (``InsufficientDataError``): every corpus needs at le
 ``MIN_CORPUS_TOKENS`` = 10,000 tokens of compass-vocabulary words and ``MIN_CORPUS_WORDS`` = 200
 distinct words occurring at least ``min_count`` times in it. Measured as above (two halves of a
 subsample of the science corpus, two words of 10+ occurrences swapped in one half, 6 pairs, default
-epochs): with 5,000 tokens per half none of the 12 swapped words reached the top 3 of the shift list
-(median rank 18 of 42 candidates) and two different words had a mean cosine of 0.94, i.e. the
-vectors had not separated; with 10,000 tokens 5 of 12 did (and different words' mean cosine fell to
-0.82); with 20,000–40,000, 4 of 12 with many more candidates. Below 10,000 tokens a shift list would
-be noise; between 10,000 and ~50,000 it finds only strong changes. 200 words at ``min_count`` is what
-10,000 tokens of ordinary prose give (5,000 tokens give about 165), and the least for a ranked list
-with ten neighbours per word to show more than function words.
+epochs, ``min_freq=10``): with 5,000 tokens per half none of the 12 swapped words reached the top 3
+(median rank 16 of 42 candidates), all vectors pointed the same way (mean cosine of two different
+words 1.00) and, trained twice on the *same* text, only 32 % of the words had themselves as nearest
+neighbour across the two runs: the vectors carry no word-specific information. With 10,000 tokens,
+4 of 12 reached the top 3 and 70 % of words were identifiable across runs; with 20,000, 5 of 12 and
+74 %; with 40,000, 2 of 12 (of 455 candidates, most others in the top 10) and 84 %. Below 10,000
+tokens a shift list is noise; up to about ``SMALL_CORPUS_TOKENS`` = 50,000 it finds only strong
+changes, so ``train_cade`` warns (``CorpusCompassWarning``) below that. 200 words at ``min_count``
+is what 10,000 tokens of ordinary prose give (5,000 tokens give about 165), and the least for a
+ranked list with ten neighbours per word to show more than function words.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from core.analysis.shift.w2v import (EpochRecord, Vocabulary, build_vocabulary, encode_documents,
-                                     init_input_vectors, train_word2vec)
-from core.exceptions import InputError, InsufficientDataError, ParameterError
+from core.analysis.shift.w2v import (
+    EpochRecord,
+    Vocabulary,
+    build_vocabulary,
+    encode_documents,
+    init_input_vectors,
+    train_word2vec,
+)
+from core.exceptions import CorpusCompassWarning, InputError, InsufficientDataError, ParameterError
 
-__all__ = ["CadeModel", "Compass", "train_cade", "train_compass", "train_slice", "tokenize_corpus",
-           "auto_epochs", "MIN_CORPUS_TOKENS", "MIN_CORPUS_WORDS", "AUTO_EPOCH_TOKENS"]
+__all__ = [
+    "AUTO_EPOCH_TOKENS",
+    "MIN_CORPUS_TOKENS",
+    "MIN_CORPUS_WORDS",
+    "SMALL_CORPUS_TOKENS",
+    "CadeModel",
+    "Compass",
+    "auto_epochs",
+    "tokenize_corpus",
+    "train_cade",
+    "train_compass",
+    "train_slice",
+]
 
 #: Least number of compass-vocabulary tokens a corpus needs (see the module docstring).
 MIN_CORPUS_TOKENS = 10_000
 #: Least number of distinct words with at least ``min_count`` occurrences a corpus needs.
 MIN_CORPUS_WORDS = 200
-#: ``epochs=None`` trains for about this many token passes over the compass text (5 to 20 epochs).
+#: Below this many vocabulary tokens in a corpus, ``train_cade`` warns that only strong shifts show.
+SMALL_CORPUS_TOKENS = 50_000
+#: ``epochs=None`` trains for about this many token passes over the compass text (5 to 10 epochs).
 AUTO_EPOCH_TOKENS = 3_000_000
-AUTO_EPOCHS_MIN, AUTO_EPOCHS_MAX = 5, 20
+AUTO_EPOCHS_MIN, AUTO_EPOCHS_MAX = 5, 10
 
 _SLICE_INITS = ("random", "compass")
 
@@ -160,7 +189,7 @@ class CadeModel:
     _index: Mapping[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", MappingProxyType({w: i for i, w in enumerate(self.vocabulary)}))
+        object.__setattr__(self, "_index", {w: i for i, w in enumerate(self.vocabulary)})
 
     @property
     def dim(self) -> int:
@@ -231,7 +260,8 @@ class CadeModel:
         if include_vectors:
             out["compass_input"] = self.compass_input.tolist()
             out["compass_output"] = self.compass_output.tolist()
-            out["slice_vectors"] = {n: self.slice_vectors[i].tolist() for i, n in enumerate(self.corpus_names)}
+            out["slice_vectors"] = {n: self.slice_vectors[i].tolist()
+                                    for i, n in enumerate(self.corpus_names)}
             if self.independent_vectors is not None:
                 out["independent_vectors"] = {n: self.independent_vectors[i].tolist()
                                               for i, n in enumerate(self.corpus_names)}
@@ -312,7 +342,7 @@ def tokenize_corpus(name: str, documents: Sequence[str] | Sequence[Sequence[str]
 
 
 def auto_epochs(n_tokens: int) -> int:
-    """Epochs for ``epochs=None``: ``ceil(AUTO_EPOCH_TOKENS / n_tokens)`` clipped to [5, 20].
+    """Epochs for ``epochs=None``: ``ceil(AUTO_EPOCH_TOKENS / n_tokens)`` clipped to [5, 10].
 
     ``n_tokens`` is the number of vocabulary tokens in the compass text (all corpora together). The
     module docstring gives the measurements behind it.
@@ -369,7 +399,7 @@ def train_compass(documents: Sequence[Sequence[str]], *, dim: int = 100, window:
                          min_alpha=params["min_alpha"], sample=params["sample"], seed=train_seq,
                          learn_output=True, stage="compass", progress=progress)
     return Compass(vocabulary=vocab, input_vectors=_readonly(syn0), output_vectors=_readonly(syn1),
-                   params=MappingProxyType(params), log=tuple(log))
+                   params=dict(params), log=tuple(log))
 
 
 def train_slice(compass: Compass, documents: Sequence[Sequence[str]], *, key: int = 0,
@@ -444,6 +474,13 @@ def _check_sizes(names: Sequence[str], docs: Sequence[list[list[str]]], vocab: V
             "corpus too small for word2vec to give stable word vectors: " + "; ".join(problems)
             + ". Word shift needs more text per corpus (merge small corpora, or compare documents "
             "with the embedding-based analyses instead).")
+    small = [f"{name!r} ({int(counts[c].sum()):,} tokens)" for c, name in enumerate(names)
+             if counts[c].sum() < SMALL_CORPUS_TOKENS]
+    if small:
+        warnings.warn(f"small corpora for word2vec: {', '.join(small)}, under {SMALL_CORPUS_TOKENS:,} "
+                      "tokens; "
+                      "only strong shifts will stand out from noise, read the list as exploratory",
+                      CorpusCompassWarning, stacklevel=3)
     return counts
 
 
@@ -467,7 +504,7 @@ def train_cade(corpora: Mapping[str, Sequence[str] | Sequence[Sequence[str]]], *
         Noise words per positive pair.
     epochs : int or None, default None
         Passes over the text, for the compass and for each slice; None chooses
-        :func:`auto_epochs` of the compass text (5 for 600,000+ tokens, up to 20 for small corpora).
+        :func:`auto_epochs` of the compass text (5 for 600,000+ tokens, up to 10 for small corpora).
     min_count : int, default 5
         Least occurrences over all corpora together for a word to get a vector.
     alpha, min_alpha : float, default 0.025, 0.0001
@@ -493,6 +530,11 @@ def train_cade(corpora: Mapping[str, Sequence[str] | Sequence[Sequence[str]]], *
     InsufficientDataError
         If a corpus has fewer than ``MIN_CORPUS_TOKENS`` vocabulary tokens or fewer than
         ``MIN_CORPUS_WORDS`` words with ``min_count`` occurrences; the message gives the numbers.
+
+    Warns
+    -----
+    CorpusCompassWarning
+        If a corpus has fewer than ``SMALL_CORPUS_TOKENS`` vocabulary tokens.
     ParameterError, InputError
         For invalid parameters or documents.
     """
@@ -502,7 +544,8 @@ def train_cade(corpora: Mapping[str, Sequence[str] | Sequence[Sequence[str]]], *
     if not isinstance(baseline, bool):
         raise ParameterError(f"baseline must be True or False, got {baseline!r}")
     if not isinstance(corpora, Mapping):
-        raise InputError(f"corpora must be a mapping of corpus name to documents, got {type(corpora).__name__}")
+        raise InputError("corpora must be a mapping of corpus name to documents, got "
+                         f"{type(corpora).__name__}")
     names = list(corpora)
     if len(names) < 2:
         raise InputError(f"CADE compares corpora: give at least two, got {len(names)}")
@@ -541,4 +584,4 @@ def train_cade(corpora: Mapping[str, Sequence[str] | Sequence[Sequence[str]]], *
         compass_input=compass.input_vectors, compass_output=compass.output_vectors,
         slice_vectors=_readonly(np.stack(slices)), independent_vectors=independent,
         n_documents=tuple(len(d) for d in docs), n_tokens=tuple(sum(map(len, d)) for d in docs),
-        params=MappingProxyType(record), log=tuple(log))
+        params=record, log=tuple(log))

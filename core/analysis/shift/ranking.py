@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -31,8 +30,15 @@ import numpy as np
 from core.analysis.shift.cade import CadeModel
 from core.exceptions import ParameterError
 
-__all__ = ["ShiftTable", "Neighbours", "Trajectory", "word_shift", "neighbours", "trajectory",
-           "WORDS_CSV_COLUMNS"]
+__all__ = [
+    "WORDS_CSV_COLUMNS",
+    "Neighbours",
+    "ShiftTable",
+    "Trajectory",
+    "neighbours",
+    "trajectory",
+    "word_shift",
+]
 
 #: Columns of ``words.csv`` in the product's output contract, in order.
 WORDS_CSV_COLUMNS = ("word", "corpus_a", "corpus_b", "shift", "freq_a", "freq_b", "neighbours_a",
@@ -75,7 +81,7 @@ class ShiftTable:
     neighbours_b: tuple[tuple[str, ...], ...]
     min_freq: int
     n_candidates: int
-    details: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -265,9 +271,10 @@ def _shift_table(method: str, model: CadeModel, a: str, b: str, va: np.ndarray, 
     else:
         na = nb = [() for _ in rows]
     return ShiftTable(method=method, corpus_a=a, corpus_b=b, words=tuple(vocab[r] for r in rows),
-                      shift=1.0 - cos[order], cosine=cos[order], freq_a=fa[rows].copy(), freq_b=fb[rows].copy(),
+                      shift=1.0 - cos[order], cosine=cos[order], freq_a=fa[rows].copy(),
+                      freq_b=fb[rows].copy(),
                       neighbours_a=tuple(na), neighbours_b=tuple(nb), min_freq=min_freq,
-                      n_candidates=int(eligible.size), details=MappingProxyType(dict(details or {})))
+                      n_candidates=int(eligible.size), details=dict(details or {}))
 
 
 def word_shift(model: CadeModel, a: str, b: str, *, min_freq: int = 20, top: int | None = 100,

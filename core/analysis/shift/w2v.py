@@ -5,12 +5,12 @@ Procrustes baseline. It mirrors the reference implementations, word2vec.c (Mikol
 "Distributed Representations of Words and Phrases and their Compositionality") and gensim 4's
 ``word2vec_inner.pyx`` (``fast_sentence_cbow_neg``), step by step:
 
-* vocabulary: words with at least ``min_count`` occurrences, sorted by decreasing count (ties in order
-  of first appearance, as gensim's stable sort); out-of-vocabulary tokens are removed before windows are
-  formed, so a window spans them, as in both references;
+* vocabulary: words with at least ``min_count`` occurrences, sorted by decreasing count, ties in
+  reverse order of first appearance (gensim's ``lexsort``; tested equal); out-of-vocabulary tokens
+  are removed before windows are formed, so a window spans them, as in both references;
 * frequent-word sub-sampling with gensim's formula: a word with count ``c`` among ``T`` in-vocabulary
   tokens is kept with probability ``min(1, (sqrt(c / (s T)) + 1) (s T) / c)``, ``s = sample``, drawn once
-  per occurrence per epoch, before the windows are formed;
+  per occurrence per epoch, before the windows are formed (gensim's integer thresholds, tested equal);
 * dynamic window: for each kept position a reduction ``b ~ U{0, ..., window-1}`` is drawn and the
   context is the ``window - b`` kept words on each side, inside one document (a document plays the
   part of gensim's sentence; documents over 10,000 tokens are cut in 10,000-token pieces as gensim
@@ -56,8 +56,17 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from numba import njit
 
-__all__ = ["EpochRecord", "Vocabulary", "build_vocabulary", "encode_documents", "train_word2vec",
-           "init_input_vectors", "subsample_thresholds", "noise_table", "MAX_DOCUMENT_TOKENS"]
+__all__ = [
+    "MAX_DOCUMENT_TOKENS",
+    "EpochRecord",
+    "Vocabulary",
+    "build_vocabulary",
+    "encode_documents",
+    "init_input_vectors",
+    "noise_table",
+    "subsample_thresholds",
+    "train_word2vec",
+]
 
 #: gensim's MAX_WORDS_IN_BATCH: longer documents are cut into pieces of this many tokens.
 MAX_DOCUMENT_TOKENS = 10_000
@@ -65,7 +74,7 @@ MAX_DOCUMENT_TOKENS = 10_000
 _NOISE_DOMAIN = 2**31 - 1
 _MASK48 = 0xFFFFFFFFFFFF
 _MASK32 = 0xFFFFFFFF
-_KEEP_ALWAYS = 2**32  # sub-sampling threshold of a word that is never dropped
+_KEEP_ALWAYS = 2**32 - 1  # sub-sampling threshold of a word that is never dropped (gensim's)
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,7 @@ class Vocabulary:
     Attributes
     ----------
     words : tuple of str, length V
+        Most frequent first; equal counts in reverse order of first appearance, as gensim 4 orders them.
     counts : ndarray of int64, shape (V,)
         Occurrences of each word in the text the vocabulary was built from.
     min_count : int
@@ -130,13 +140,16 @@ def build_vocabulary(documents: Sequence[Sequence[str]], *, min_count: int) -> V
     for doc in documents:
         for token in doc:
             counts[token] = counts.get(token, 0) + 1
-    # dicts keep first-appearance order and sorted() is stable: ties keep that order, as in gensim
-    kept = sorted((w for w, c in counts.items() if c >= min_count), key=counts.__getitem__, reverse=True)
+    # dicts keep first-appearance order; gensim breaks count ties by reverse first appearance
+    kept = [w for w, c in counts.items() if c >= min_count]
+    order = sorted(range(len(kept)), key=lambda i: (-counts[kept[i]], -i))
+    kept = [kept[i] for i in order]
     return Vocabulary(words=tuple(kept), counts=np.array([counts[w] for w in kept], dtype=np.int64),
                       min_count=min_count)
 
 
-def encode_documents(documents: Sequence[Sequence[str]], index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+def encode_documents(documents: Sequence[Sequence[str]],
+                     index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """Turn documents into one int32 stream of vocabulary rows plus document boundaries.
 
     Out-of-vocabulary tokens are dropped (as both references do, before windows are formed), empty
@@ -171,7 +184,8 @@ def subsample_thresholds(counts: np.ndarray, sample: float) -> np.ndarray:
     Returns
     -------
     ndarray of int64, shape (V,)
-        ``round(min(1, p) * 2**32)`` with ``p = (sqrt(c / (sample T)) + 1) (sample T) / c``.
+        ``floor(min(1, p) * (2**32 - 1))`` with ``p = (sqrt(c / (sample T)) + 1) (sample T) / c``
+        and ``T`` the total count, exactly as gensim 4 computes ``sample_int``.
     """
     counts = np.asarray(counts, dtype=np.float64)
     out = np.full(counts.shape, _KEEP_ALWAYS, dtype=np.int64)
@@ -182,7 +196,7 @@ def subsample_thresholds(counts: np.ndarray, sample: float) -> np.ndarray:
     present = counts > 0
     c = counts[present]
     prob = np.minimum(1.0, (np.sqrt(c / threshold) + 1.0) * threshold / c)
-    out[present] = np.round(prob * 2**32).astype(np.int64)
+    out[present] = np.floor(prob * (2**32 - 1)).astype(np.int64)
     return out
 
 
@@ -208,8 +222,9 @@ def init_input_vectors(n_words: int, dim: int, rng: np.random.Generator) -> np.n
 
 
 @njit(cache=True, fastmath=True)
-def _train_epoch(syn0, syn1, syn1_out, tokens, offsets, sample_int, cum_table, window, negative, alpha,
-                 min_alpha, words_before, words_planned, learn_output, state):  # pragma: no cover (JIT)
+def _train_epoch(syn0, syn1, syn1_out, tokens, offsets, sample_int, do_sample, cum_table, window, negative,
+                 alpha, min_alpha, words_before, words_planned, learn_output,
+                 state):  # pragma: no cover (compiled)
     # ``syn1`` is read, ``syn1_out`` written (only when ``learn_output``). Training both matrices passes
     # the same array twice (numba assumes array arguments may alias, so reads see the writes); the
     # frozen mode passes the compass matrix read-only and a dummy as ``syn1_out``. numba types a
@@ -218,17 +233,11 @@ def _train_epoch(syn0, syn1, syn1_out, tokens, offsets, sample_int, cum_table, w
     dim = syn0.shape[1]
     n_vocab_cum = cum_table.shape[0]
     noise_total = cum_table[n_vocab_cum - 1]
-    do_sample = False
-    for w in range(sample_int.shape[0]):
-        if sample_int[w] < 4294967296:
-            do_sample = True
-            break
     neu1 = np.zeros(dim, dtype=np.float32)
     work = np.zeros(dim, dtype=np.float32)
     max_len = 0
     for d in range(offsets.shape[0] - 1):
-        if offsets[d + 1] - offsets[d] > max_len:
-            max_len = offsets[d + 1] - offsets[d]
+        max_len = max(max_len, offsets[d + 1] - offsets[d])
     kept = np.empty(max_len, dtype=np.int32)
     reduced = np.empty(max_len, dtype=np.int64)
     words_done = 0
@@ -238,8 +247,7 @@ def _train_epoch(syn0, syn1, syn1_out, tokens, offsets, sample_int, cum_table, w
     for d in range(offsets.shape[0] - 1):
         progress = (words_before + words_done) / words_planned
         cur_alpha = alpha - (alpha - min_alpha) * progress
-        if cur_alpha < min_alpha:
-            cur_alpha = min_alpha
+        cur_alpha = max(cur_alpha, min_alpha)
         n = 0
         for p in range(offsets[d], offsets[d + 1]):
             w = tokens[p]
@@ -257,11 +265,9 @@ def _train_epoch(syn0, syn1, syn1_out, tokens, offsets, sample_int, cum_table, w
         for i in range(n):
             b = reduced[i]
             j = i - window + b
-            if j < 0:
-                j = 0
+            j = max(j, 0)
             k = i + window + 1 - b
-            if k > n:
-                k = n
+            k = min(k, n)
             count = 0
             for c in range(dim):
                 neu1[c] = 0.0
@@ -380,7 +386,8 @@ def train_word2vec(tokens: np.ndarray, offsets: np.ndarray, input_vectors: np.nd
     for epoch in range(epochs):
         start = time.perf_counter()
         state, done, trained, loss, last_alpha = _train_epoch(
-            input_vectors, output_vectors, write_target, tokens, offsets, sample_int, cum_table, int(window),
+            input_vectors, output_vectors, write_target, tokens, offsets, sample_int, bool(sample > 0),
+            cum_table, int(window),
             int(negative), float(alpha), float(min_alpha), int(words_before), int(words_planned),
             bool(learn_output), int(state))
         words_before += int(done)
