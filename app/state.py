@@ -19,6 +19,8 @@ CORPORA = "cc_corpora"
 LOAD_ERRORS = "cc_load_errors"
 # name -> SHA-256 of the uploaded file's bytes (for the manifest; samples are hashed from their path)
 INPUT_HASHES = "cc_input_hashes"
+# upload file id -> name of the corpus it was added as (so an added file is not offered again)
+ADDED_UPLOADS = "cc_added_uploads"
 # the last AnalysisResult computed in this session (or opened from a shared link / bundle)
 RESULT = "cc_result"
 # random token that changes whenever RESULT changes: the key of cached exports of the result
@@ -71,6 +73,11 @@ def replace_corpus(name: str, corpus: Any) -> None:
 def remove_corpus(name: str) -> None:
     corpora().pop(name, None)
     input_hashes().pop(name, None)
+
+
+def added_uploads() -> dict[str, str]:
+    """Upload file id -> the corpus name it was added under."""
+    return st.session_state.setdefault(ADDED_UPLOADS, {})
 
 
 def input_hashes() -> dict[str, str]:

@@ -57,6 +57,10 @@ else:
                                    accept_multiple_files=True, key="uploads")
         for upload in uploads or []:
             data = upload.getvalue()
+            added = state.added_uploads().get(upload.file_id)
+            if added in state.corpora():
+                st.caption(f"{md(upload.name)}: added as “{md(added)}”.")
+                continue
             with st.expander(md(upload.name), expanded=True):
                 try:
                     columns = available_columns(data, upload.name)
@@ -85,6 +89,7 @@ else:
                         st.error(md(exc))
                     else:
                         used = state.add_corpus(corpus, name=name.strip() or corpus.name)
+                        state.added_uploads()[upload.file_id] = used
                         state.input_hashes()[used] = hashlib.sha256(data).hexdigest()
                         state.set_flash(f"Added “{md(used)}”: {len(corpus):,} documents.")
                         st.rerun()

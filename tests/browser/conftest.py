@@ -1,0 +1,110 @@
+"""Fixtures of the browser tests: a real ``streamlit run`` of the dashboard on a free port, and a
+headless Chromium driven by Playwright.
+
+The browser tests skip, with the reason, where Debian's chromium (``/usr/bin/chromium``) or the
+playwright package is missing, except under CI (environment variable ``CI`` set), where that is a
+failure. Playwright's own browser download (``playwright install``) is never used.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser tests (apt-get install -y chromium)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A dashboard process: ``url`` to open, ``store`` and ``cache`` folders it writes to."""
+
+    def __init__(self, tmp: Path, env_extra: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.store = tmp / "store"
+        self.cache = tmp / "cache"
+        self.log = tmp / "server.log"
+        env = {**os.environ, "CORPUS_COMPASS_STORE_DIR": str(self.store),
+               "CORPUS_COMPASS_CACHE_DIR": str(self.cache), "PYTHONPATH": str(ROOT),
+               "CORPUS_COMPASS_PRELOAD_SAMPLES": "0", **(env_extra or {})}
+        env.pop("CORPUS_COMPASS_OPEN_BUNDLE", None)
+        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"),
+                   "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                   "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                   "--server.fileWatcherType", "none"]
+        self._log = open(self.log, "wb")  # noqa: SIM115 - closed in stop(), after the process ends
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self._wait_healthy()
+
+    def _wait_healthy(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited early: {self.log.read_text(errors='replace')[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self._log.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A launched Playwright Chromium browser (module-scoped: launching costs a few seconds)."""
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is not installed (pip install playwright)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, chromium) -> Iterator[Server]:
+    """The dashboard with the real bundled default model (all-MiniLM-L6-v2), an empty store and cache."""
+    srv = Server(tmp_path_factory.mktemp("dashboard"))
+    try:
+        yield srv
+    finally:
+        srv.stop()
