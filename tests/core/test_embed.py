@@ -244,6 +244,18 @@ def test_local_model_loads_by_path(tiny_model):
 
 
 @pytest.mark.slow
+def test_batches_respect_token_budget(tiny_model):
+    emb = load_embedder(tiny_model, precision="fp32", max_batch_tokens=7)
+    texts = ["cat", "the man is eating bread", "dog", "a red dog", "red"]  # 3, 7, 3, 5, 3 tokens
+    calls = []
+    v = emb.encode(texts, progress=lambda done, total: calls.append((done, total)))
+    # longest first: [7 tokens], [5], then 7 // 3 = 2 texts of 3 tokens, then the last one
+    assert calls == [(1, 5), (2, 5), (4, 5), (5, 5)]
+    whole = load_embedder(tiny_model, precision="fp32").encode(texts)  # one batch, with padding
+    np.testing.assert_allclose(v, whole, atol=1e-5)
+
+
+@pytest.mark.slow
 def test_identity_changes_with_configuration(tiny_model, tmp_path):
     # same weights, different truncation length: different vectors for long texts, so a different key
     other = tmp_path / "tiny-bert"
@@ -332,6 +344,8 @@ def test_invalid_parameters():
         resolve_precision("int8")
     with pytest.raises(ParameterError, match="batch_size must be a positive integer"):
         load_embedder("default", batch_size=0)
+    with pytest.raises(ParameterError, match="max_batch_tokens must be a positive integer"):
+        load_embedder("default", max_batch_tokens=0)
     with pytest.raises(ParameterError, match="device must be a torch device"):
         load_embedder("default", device="toaster")
     with pytest.raises(ParameterError, match="model must be 'default'"):
