@@ -17,6 +17,8 @@ import pytest
 from robustness_support import HOSTILE_FILENAME, ROOT
 from streamlit.testing.v1 import AppTest
 
+from core.exceptions import CorpusCompassWarning
+
 pytestmark = pytest.mark.slow  # one dashboard session, driven through many reruns
 
 MAIN = str(ROOT / "app" / "main.py")
