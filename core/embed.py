@@ -16,6 +16,9 @@ Choices this module makes where METHODS.md leaves room (each is tested):
 - **No code from a model.** ``trust_remote_code`` is never passed. A model whose ``config.json`` or
   ``tokenizer_config.json`` has an ``auto_map``, or whose ``modules.json`` names a module class
   outside ``sentence_transformers``, is refused before loading.
+- **No made-up weights.** A model directory whose weight files lack weights its configuration needs
+  (an incomplete file, or the weights of another model) is refused: transformers would fill them
+  with random numbers and only log a warning. Weights of the wrong shapes are refused too.
 - **No pickles.** Weights stored only as pickle files (``pytorch_model.bin``, ``*.pt``, ``*.pth``) are
   refused: loading a pickle can execute code hidden in it, and ``weights_only=True`` is a mitigation
   that transformers and sentence-transformers do not apply uniformly across their modules. The error
@@ -319,6 +322,38 @@ def _weight_files(name: str, root: Path, dirs: list[Path]) -> list[Path]:
     if not weights:
         raise ModelError(f"model {name!r} at {root} has no weight file (*.safetensors)")
     return weights
+
+
+def _missing_weights(st_model: Any, weights: list[Path]) -> list[str]:
+    """Weights the model's transformer needs that its safetensors files do not hold.
+
+    transformers fills such weights with random numbers and only logs a warning, so the vectors would
+    change from one load to the next under the same cache identity. Tied copies, the keys the
+    architecture declares optional, and BERT-style pooler layers (sentence-transformers never uses
+    their output) do not count; checkpoint keys are compared without the base-model prefix and with
+    the legacy LayerNorm names (gamma, beta) that transformers renames on loading.
+    """
+    from safetensors import safe_open
+
+    found: set[str] = set()
+    for path in weights:
+        with safe_open(str(path), framework="pt") as handle:
+            found.update(handle.keys())
+    missing: list[str] = []
+    for module in st_model:
+        auto = getattr(module, "auto_model", None)
+        if auto is None:
+            continue
+        prefix = (getattr(auto, "base_model_prefix", "") or "") + "."
+        names = {re.sub(r"\.beta$", ".bias", re.sub(r"\.gamma$", ".weight", key.removeprefix(prefix)))
+                 for key in found}
+        tied = set(getattr(auto, "all_tied_weights_keys", None) or ()) | set(
+            getattr(auto, "_tied_weights_keys", None) or ())
+        optional = [re.compile(p) for p in (getattr(auto, "_keys_to_ignore_on_load_missing", None) or ())]
+        missing += [key for key in auto.state_dict()
+                    if key not in names and key not in tied and not key.startswith("pooler.")
+                    and not any(p.search(key) for p in optional)]
+    return sorted(missing)
 
 
 def _config_digest(root: Path, dirs: list[Path]) -> str:
@@ -659,7 +694,18 @@ def load_embedder(model: str = "default", *, precision: str = "auto", device: st
             st_model = SentenceTransformer(str(root), device=device, local_files_only=True,
                                            trust_remote_code=False)
     except Exception as exc:  # transformers raises many types; all mean "this model cannot load"
+        if "mismatched_sizes" in str(exc) or "size mismatch" in str(exc):
+            raise ModelError(f"model {name!r} at {root}: the shapes of its weights do not match its config.json; "
+                             "the weight file belongs to another model: use the one saved with this "
+                             "configuration") from exc
         raise ModelError(f"model {name!r} at {root} could not be loaded: {type(exc).__name__}: {exc}") from exc
+    missing = _missing_weights(st_model, weights)
+    if missing:
+        shown = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
+        raise ModelError(f"model {name!r} at {root}: its weight files lack {len(missing)} of the weights its "
+                         f"configuration needs ({shown}); they would be filled with random numbers. The weight "
+                         "file belongs to another model or is incomplete: use the one saved with this "
+                         "configuration")
     # transformers >= 5 keeps a checkpoint's own dtype; fp32 weights keep autocast's fp32 islands exact
     st_model.to(torch.float32)
     st_model.eval()
