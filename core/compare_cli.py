@@ -4,7 +4,8 @@ Registered by :func:`add_compare_parser` on the sub-command parser of :mod:`core
 turns every :class:`~core.exceptions.CorpusCompassError` into a one-line message and exit code 2
 (anything unexpected: exit code 1). Output: the contract of PRODUCT.md (``summary.json``,
 ``documents.csv``, ``tests.csv``, ``words.csv`` when word shift ran, ``report.html``,
-``manifest.json``; :mod:`core.report.contract`) and, with ``--bundle``, an analysis bundle
+``manifest.json``; :mod:`core.report.contract`; ``summary.json``'s ``timings`` include ``write``, the
+seconds spent writing the files) and, with ``--bundle``, an analysis bundle
 ``analysis.zip`` that the dashboard opens.
 
 Each input file is read once into memory; its SHA-256 (recorded in the manifest) is of exactly the
@@ -21,6 +22,7 @@ import argparse
 import dataclasses
 import hashlib
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -173,7 +175,7 @@ def build_spec(args: argparse.Namespace) -> Any:
 def run_compare(args: argparse.Namespace) -> int:
     """Handler of ``compare``: build the spec, run the pipeline, write the contract; return 0."""
     from core.pipeline import run_analysis
-    from core.report.contract import write_contract
+    from core.report.contract import write_contract, write_summary
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -196,7 +198,12 @@ def run_compare(args: argparse.Namespace) -> int:
                 print(f"corpus-compass compare: warning: {text}", file=sys.stderr)
     options = {key: value for key, value in vars(args).items() if key not in ("func", "command")}
     result = dataclasses.replace(result, manifest={**result.manifest, "command_line_options": options})
+    started = time.perf_counter()
     written = write_contract(result, out)
+    # the time spent writing is part of the run: record it in summary.json (and the bundle) too
+    result = dataclasses.replace(result, timings={**result.timings,
+                                                  "write": round(time.perf_counter() - started, 4)})
+    write_summary(result, out)
     if args.bundle or args.include_embeddings:
         written["analysis.zip"] = result.to_bundle(out / "analysis.zip", include_embeddings=args.include_embeddings,
                                                    overwrite=True)

@@ -51,6 +51,10 @@ Choices the specification leaves open, made here (and tested):
   neighbours in the pooled space (how separated the corpora are locally), NaN for single-corpus
   scopes. A hubness reduction is computed exactly (full matrix) up to ``reduction_max_full_n``
   points and on a 100-candidate kNN graph above (``approximate`` and ``note`` say which).
+- **UMAP epochs**: ``umap_n_epochs=None`` means umap-learn's default (500) up to 2,000 documents and
+  200 above (umap-learn itself switches to 200 only above 10,000). A seeded UMAP runs single-threaded,
+  and on 10,000 documents the 500 epochs were the largest cost after embedding; 200 epochs give the
+  same layout structure.
 - **Word shift** trains CADE once on all corpora (:func:`core.analysis.shift.train_cade`, its
   Procrustes baseline included) and ranks words for every unordered pair.
 - **Model comparison** compares the model's embeddings (before transforms) with the second model's
@@ -144,7 +148,7 @@ class Analysis:
     map_max_points : int
         Most points drawn on the report's map (a seeded sample above it; the map itself covers all).
     umap_n_neighbors, umap_min_dist, umap_n_epochs
-        UMAP settings (15, 0.1, None = umap-learn's default for the size).
+        UMAP settings (15, 0.1, None = 500 epochs up to 2,000 documents, 200 above).
     n_extremes : int
         Documents listed per corpus and kind of extreme (10).
     n_hubs : int

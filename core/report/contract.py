@@ -39,6 +39,7 @@ __all__ = [
     "WORDS_COLUMNS",
     "contract_tables",
     "write_contract",
+    "write_summary",
 ]
 
 #: The files of the contract, in the order they are written.
@@ -80,6 +81,15 @@ def contract_tables(result: AnalysisResult) -> dict[str, pd.DataFrame]:
     }
 
 
+def write_summary(result: AnalysisResult, out_dir: str | os.PathLike) -> Path:
+    """Write (or rewrite) ``summary.json`` alone into an existing folder; return its path."""
+    if not isinstance(result, AnalysisResult):
+        raise ParameterError(f"result must be an AnalysisResult, got {type(result).__name__}")
+    path = Path(out_dir) / "summary.json"
+    _write_bytes(path, _json_bytes(result.summary()))
+    return path
+
+
 def write_contract(result: AnalysisResult, out_dir: str | os.PathLike, *, report: bool = True,
                    report_kwargs: dict[str, Any] | None = None) -> dict[str, Path]:
     """Write the output contract of ``compare`` into ``out_dir`` (created if missing).
@@ -109,8 +119,7 @@ def write_contract(result: AnalysisResult, out_dir: str | os.PathLike, *, report
 
     written: dict[str, Path] = {}
     tables = contract_tables(result)
-    _write_bytes(out / "summary.json", _json_bytes(result.summary()))
-    written["summary.json"] = out / "summary.json"
+    written["summary.json"] = write_summary(result, out)
     for name in ("documents", "tests"):
         safe_csv(tables[name], out / f"{name}.csv")
         written[f"{name}.csv"] = out / f"{name}.csv"

@@ -43,6 +43,19 @@ _STAGE_TITLES = {"load": "loading", "embed": "embedding", "transform": "transfor
                  "map": "map", "words": "word shift", "models": "model comparison"}
 
 
+def _spec(chart: Any) -> dict[str, Any]:
+    """The chart's Vega-Lite dict, data inline, without Altair's JSON-schema validation.
+
+    Validation walks every inline data row (for a 5,000-point map it took most of the report's
+    time); the chart builders of :mod:`core.report.charts` are validated by their own tests, and
+    the result goes through :func:`core.report.charts.chart_to_spec` when the report is rendered.
+    """
+    import altair as alt
+
+    with alt.data_transformers.enable("default", max_rows=None):
+        return chart.to_dict(validate=False)
+
+
 def _skipped_note(result: AnalysisResult, *stages: str) -> list[Any]:
     out = []
     for stage in stages:
@@ -123,7 +136,7 @@ def _tests(result: AnalysisResult, alpha: float) -> ReportSection:
         if len(notes):
             blocks.append(TableBlock(notes[["test", "reference", "other", "note"]], caption="Notes",
                                      max_chars=300))
-        blocks.append(ChartBlock(significance_chart(tests, alpha=alpha),
+        blocks.append(ChartBlock(_spec(significance_chart(tests, alpha=alpha)),
                                  caption=f"Holm-corrected p-values; points right of the dashed line are "
                                          f"below {alpha:g}."))
     return ReportSection(
@@ -164,7 +177,7 @@ def _depth(result: AnalysisResult) -> ReportSection:
         from core.report.charts import depth_histogram
 
         frame = _depth_frame(result)
-        blocks.append(ChartBlock(depth_histogram(frame, corpus_order=names),
+        blocks.append(ChartBlock(_spec(depth_histogram(frame, corpus_order=names)),
                                  caption="Depth of every document with respect to each corpus. Documents of "
                                          "the reference corpus itself are measured leaving themselves out."))
     labels = {"central": "most central (typical of their corpus)",
@@ -203,7 +216,7 @@ def _map(result: AnalysisResult, max_points: int, seed: int) -> ReportSection:
         note = (f"A random sample of {len(shown):,} of {len(docs):,} documents is drawn (at most "
                 f"{max_points:,}); documents.csv has the coordinates of all of them."
                 if len(shown) < len(docs) else "Every document is drawn.")
-        blocks.append(ChartBlock(chart, caption=f"Hover over a point to read its text. {note}",
+        blocks.append(ChartBlock(_spec(chart), caption=f"Hover over a point to read its text. {note}",
                                  renderer=renderer))
     return ReportSection(
         "Map of the documents",
@@ -226,7 +239,7 @@ def _hubness(result: AnalysisResult) -> ReportSection:
             from core.report.charts import k_occurrence_histogram
 
             k = int(result.hubness["k"].iloc[0])
-            blocks.append(ChartBlock(k_occurrence_histogram(docs, group="corpus", k=k),
+            blocks.append(ChartBlock(_spec(k_occurrence_histogram(docs, group="corpus", k=k)),
                                      caption="How often each document is among the k nearest neighbours of "
                                              "others, in the pooled space; the dashed line marks k."))
     if len(result.hubs):
@@ -251,8 +264,8 @@ def _spread(result: AnalysisResult) -> ReportSection:
     if len(result.eigenspectrum):
         from core.report.charts import eigenspectrum_chart
 
-        blocks.append(ChartBlock(eigenspectrum_chart(result.eigenspectrum, value="eigenvalue",
-                                                     corpus_order=result.corpus_names),
+        blocks.append(ChartBlock(_spec(eigenspectrum_chart(result.eigenspectrum, value="eigenvalue",
+                                                           corpus_order=result.corpus_names)),
                                  caption="Share of variance per principal component; a flat line is "
                                          "isotropic, a steep drop means a few directions dominate."))
     if len(result.symmetry):
@@ -275,8 +288,8 @@ def _words(result: AnalysisResult) -> ReportSection:
         from core.report.charts import shift_bar_chart
 
         for (a, b), rows in words.groupby(["corpus_a", "corpus_b"], sort=False):
-            blocks.append(ChartBlock(shift_bar_chart(rows, top=20, title=f"Words used most differently: "
-                                                                         f"{a} vs {b}"),
+            chart = shift_bar_chart(rows, top=20, title=f"Words used most differently: {a} vs {b}")
+            blocks.append(ChartBlock(_spec(chart),
                                      caption="Shift = 1 − cosine between the word's vectors in the two "
                                              "corpora (CADE). Hover for frequencies and neighbours."))
             columns = ["word", "shift", "procrustes_shift", "freq_a", "freq_b", "neighbours_a", "neighbours_b"]
