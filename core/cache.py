@@ -59,6 +59,7 @@ CACHE_DIR_ENV = "CORPUS_COMPASS_CACHE_DIR"
 CACHE_FILENAME = "embeddings.sqlite3"
 _SCHEMA_VERSION = 1
 _LOOKUP_CHUNK = 500  # keys per SELECT ... IN (...), well under SQLite's variable limit
+_READ_SLICE = 8192  # texts per get_many call in embed_texts
 
 
 def default_cache_dir() -> Path:
@@ -394,7 +395,7 @@ def embed_texts(texts: Sequence[str], embedder: Embedder, *,
     embedder : Embedder
         Anything with ``identity``, ``dimension`` and ``encode`` (see :class:`core.embed.Embedder`).
     cache : EmbeddingCache, None or False
-        The cache to use; ``None`` opens the default cache, ``False`` disables caching.
+        The cache to use; ``None`` (or ``True``) opens the default cache, ``False`` disables caching.
     batch_size : int
         Texts per ``encode`` call and per cache write.
     progress : callable(done, total), optional
@@ -427,14 +428,16 @@ def embed_texts(texts: Sequence[str], embedder: Embedder, *,
     try:
         found = np.zeros(n, dtype=bool)
         if store is not None:
-            found, cached = store.get_many(embedder.identity, items)
-            if found.any():
-                if cached.shape[1] != d:
-                    raise CacheError(f"the cache holds {cached.shape[1]}-dimensional vectors for "
-                                     f"{embedder.identity!r}, but the embedder makes {d}; clear that "
-                                     "identity with EmbeddingCache.clear(identity)")
-                out[found] = cached[found]
-            del cached
+            # in slices, so that no second (n, d) array is ever held next to ``out``
+            for start in range(0, n, _READ_SLICE):
+                part_found, part = store.get_many(embedder.identity, items[start:start + _READ_SLICE])
+                if part_found.any():
+                    if part.shape[1] != d:
+                        raise CacheError(f"the cache holds {part.shape[1]}-dimensional vectors for "
+                                         f"{embedder.identity!r}, but the embedder makes {d}; clear that "
+                                         "identity with EmbeddingCache.clear(identity)")
+                    out[start:start + len(part_found)][part_found] = part[part_found]
+                    found[start:start + len(part_found)] = part_found
         done = int(found.sum())
         if progress is not None:
             progress(done, n)

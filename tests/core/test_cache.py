@@ -223,6 +223,19 @@ def test_repeated_texts_encoded_once(cache):
     assert cache.count() == 3
 
 
+def test_lookup_in_slices_keeps_order(cache, monkeypatch):
+    import core.cache
+
+    monkeypatch.setattr(core.cache, "_READ_SLICE", 7)  # force many slices on a small input
+    embedder = RecordingEmbedder()
+    texts = [f"t{i % 23}" for i in range(50)]
+    embed_texts(texts[::3], embedder, cache=cache)
+    embedder.seen.clear()
+    out = embed_texts(texts, embedder, cache=cache)
+    np.testing.assert_array_equal(out, np.stack([text_vector(t) for t in texts]))
+    assert sorted(embedder.seen) == sorted(set(texts) - set(texts[::3]))
+
+
 def test_cache_false_stores_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "unused"))
     embedder = RecordingEmbedder()
