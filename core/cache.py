@@ -168,16 +168,25 @@ class EmbeddingCache:
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"the file system does not support WAL (mode {mode})")
             conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            conn.execute("CREATE TABLE IF NOT EXISTS identities "
-                         "(id INTEGER PRIMARY KEY, identity TEXT NOT NULL UNIQUE)")
-            conn.execute("CREATE TABLE IF NOT EXISTS embeddings (key BLOB PRIMARY KEY, "
-                         "identity_id INTEGER NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL) "
-                         "WITHOUT ROWID")
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(_SCHEMA_VERSION),))
-            version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-            conn.execute("COMMIT")
+            try:  # an existing cache opens without taking the write lock
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            except sqlite3.OperationalError as exc:
+                if "no such table" not in str(exc):
+                    raise
+                row = None
+            if row is None:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                conn.execute("CREATE TABLE IF NOT EXISTS identities "
+                             "(id INTEGER PRIMARY KEY, identity TEXT NOT NULL UNIQUE)")
+                conn.execute("CREATE TABLE IF NOT EXISTS embeddings (key BLOB PRIMARY KEY, "
+                             "identity_id INTEGER NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL) "
+                             "WITHOUT ROWID")
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                             (str(_SCHEMA_VERSION),))
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                conn.execute("COMMIT")
+            version = row[0]
         except BaseException:
             conn.close()
             raise

@@ -42,9 +42,13 @@ Choices this module makes where METHODS.md leaves room (each is tested):
   measures it on every run.
 - **Speed.** Texts are sorted by token length (longest first) across the whole input and batched
   under a budget of padded tokens as well as a number of texts, so batches carry little padding and
-  their activations stay in the CPU caches; everything runs under ``torch.inference_mode``. The torch thread count is left
-  as the user or torch set it: changing it is a process-wide side effect, and torch already defaults
-  to the number of physical cores.
+  their activations stay in the CPU caches; everything runs under ``torch.inference_mode``. The
+  torch thread count is left as the user or torch set it: changing it is a process-wide side effect,
+  and torch already defaults to the number of physical cores. Measured on the 2-core avx512_bf16
+  machine this was built on (``bench/bench_embed.py``): bf16 autocast alone gives about 2.4x the
+  throughput of plain ``SentenceTransformer.encode`` in fp32, token-budget batching about 1.25x on
+  top (and 1.2x in fp32), with a minimum cosine to fp32 of 0.99997 on the sample corpora. Casting
+  the model's weights to bf16 instead of autocast was only about 6% faster and less accurate.
 """
 
 from __future__ import annotations

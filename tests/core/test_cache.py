@@ -148,6 +148,15 @@ def test_corrupt_file_is_moved_aside_with_warning(tmp_path):
         c.count()
 
 
+def test_other_schema_version_refused(tmp_path):
+    path = tmp_path / "future.sqlite3"
+    EmbeddingCache(path).close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(CacheError, match="has schema version 99, this version of Corpus Compass uses 1"):
+        EmbeddingCache(path)
+
+
 def test_put_many_validates(cache):
     with pytest.raises(InputError, match=r"vectors must have shape \(2, d\)"):
         cache.put_many("m", ["a", "b"], np.ones((3, 4)))
@@ -249,9 +258,9 @@ def test_cache_false_stores_nothing(tmp_path, monkeypatch):
 def test_write_failure_warns_and_still_returns_everything(cache):
     embedder = RecordingEmbedder()
     embed_texts(["already cached"], embedder, cache=cache)
-    slow = EmbeddingCache(cache.path, timeout=0.05)
     blocker = sqlite3.connect(cache.path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock for too long
+    slow = EmbeddingCache(cache.path, timeout=0.05)  # opening an existing cache needs no write lock
     try:
         with pytest.warns(CorpusCompassWarning, match="no longer being cached: .*locked"):
             out = embed_texts(["already cached", "new one", "another"], embedder, cache=slow, batch_size=1)
