@@ -396,6 +396,8 @@ def knn_graph(
         ``indices`` (n, k) int64 and ``distances`` (n, k) float32, ascending.
     """
     _check_options(method, hnsw_m, ef_construction, ef_search, min_recall, recall_sample, exact_max_n)
+    if not isinstance(exclude_self, (bool, np.bool_)):
+        raise ParameterError(f"exclude_self must be True or False; got {exclude_self!r}")
     arr = check_embeddings(X, metric=metric)
     n = arr.shape[0]
     k = _check_k(k, n, exclude_self=exclude_self)

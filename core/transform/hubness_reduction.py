@@ -24,7 +24,8 @@ method             secondary distance                                      stati
 
 The empirical mutual proximity above is METHODS.md's ``1 - #{j : d(x,j) > d and d(y,j) > d} / n``
 rewritten by complement (it counts the points inside either ball of radius d). Its smallest value for
-two distinct points is 2/n (x and y are always inside); we keep METHODS.md's denominator n.
+two distinct points is 2/n (x and y are always inside); we keep METHODS.md's denominator n (the
+hub-toolbox's sparse variant divides by the number of points other than x and y instead).
 
 Choices where METHODS.md is silent, documented here:
 

@@ -223,6 +223,7 @@ def test_bad_data() -> None:
     ({"min_recall": 1.5}, r"min_recall must be a number in \(0, 1\]"),
     ({"recall_sample": 0}, "recall_sample must be a positive integer"),
     ({"exact_max_n": -1}, "exact_max_n must be a non-negative integer"),
+    ({"exclude_self": "yes"}, "exclude_self must be True or False"),
     ({"random_state": "seed"}, "random_state must be a non-negative int, None or a numpy Generator"),
 ])
 def test_bad_options(kwargs: dict, message: str) -> None:
