@@ -121,3 +121,16 @@ def bundle_uploader(key: str) -> None:
             return
         state.open_read_only(result, source=f"the bundle {upload.name}")
         st.switch_page("views/compare.py")
+
+
+def chart(altair_chart: Any, **kwargs: Any) -> Any:
+    """Show a chart of ``core.report.charts`` at its own size, styled as in the report.
+
+    Streamlit's own theme and its default "fit" sizing squeeze charts with long axis labels (labels
+    overlap, points collapse onto one row); padding around the plot and the report's configuration
+    keep every chart readable.
+    """
+    from core.report.charts import CHART_CONFIG
+
+    styled = altair_chart.properties(autosize={"type": "pad"}).configure(**CHART_CONFIG)
+    return st.altair_chart(styled, theme=None, width="content", **kwargs)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.text import md
-from app.ui import doc_table, explain, read_only_banner, require_result, skipped
+from app.ui import chart, doc_table, explain, read_only_banner, require_result, skipped
 from core.report.charts import significance_chart
 
 P_FORMAT = "%.4g"
@@ -78,7 +78,7 @@ else:
                                                          help="Corrected over all tests of the analysis"),
         "effect_size": st.column_config.NumberColumn("effect size", format="%.3f"),
         "effect_size_name": "effect size measure", "n_permutations": "permutations"})
-    st.altair_chart(significance_chart(tests), width="content")
+    chart(significance_chart(tests))
 
 st.subheader("Documents that tell the corpora apart")
 extremes = result.extremes

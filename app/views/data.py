@@ -8,7 +8,7 @@ import streamlit as st
 
 from app import cache, state
 from app.text import md
-from app.ui import bundle_uploader, read_only_banner
+from app.ui import bundle_uploader, chart, read_only_banner
 from core.exceptions import CorpusCompassError
 from core.overview import available_columns, corpora_overview, corpus_fingerprint, length_frame, zipf_frame
 from core.report.charts import zipf_chart
@@ -150,7 +150,7 @@ zipf_tab, length_tab, words_tab = st.tabs(["Zipf plot", "Document lengths", "Top
 with zipf_tab:
     st.caption("Word frequency against frequency rank on log–log axes. Natural language follows "
                "Zipf's law (a straight line of slope about −1); the fitted exponent is in the table below.")
-    st.altair_chart(zipf_chart(zipf_frame(stats)), width="stretch")
+    chart(zipf_chart(zipf_frame(stats), width=640))
     st.dataframe({"corpus": [s.name for s in stats],
                   "Zipf exponent": [s.zipf_exponent for s in stats]}, hide_index=True)
 with length_tab:

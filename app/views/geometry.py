@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.text import md
-from app.ui import doc_table, explain, read_only_banner, require_result, skipped
+from app.ui import chart, doc_table, explain, read_only_banner, require_result, skipped
 from core.report.charts import eigenspectrum_chart, k_occurrence_histogram
 from core.views import k_occurrence_summary
 
@@ -43,7 +43,7 @@ with hub_tab:
         })
         docs = result.documents[["corpus", "k_occurrence"]].dropna()
         if len(docs):
-            st.altair_chart(k_occurrence_histogram(docs, group="corpus", k=k), width="content")
+            chart(k_occurrence_histogram(docs, group="corpus", k=k))
             st.dataframe(k_occurrence_summary(docs, k=k), hide_index=True, width="stretch", column_config={
                 "mean N_k": st.column_config.NumberColumn(format="%.2f"),
                 "antihubs": st.column_config.NumberColumn("antihubs (N_k = 0)", format="%.3f"),
@@ -70,8 +70,7 @@ with spread_tab:
                 c: st.column_config.NumberColumn(label, format="%.4f") for c, label in
                 [("isoscore", "IsoScore"), ("eee", "EEE"), ("vrm", "VRM"), ("average_cosine", "average cosine")]})
         if len(result.eigenspectrum):
-            st.altair_chart(eigenspectrum_chart(result.eigenspectrum, corpus_order=result.corpus_names),
-                            width="content")
+            chart(eigenspectrum_chart(result.eigenspectrum, corpus_order=result.corpus_names))
             st.caption("Share of variance along each principal direction, log scale: a flat line is "
                        "isotropic, a steep drop means a few directions carry most of the variance.")
 

@@ -70,5 +70,5 @@ else:
 token = state.result_token() or "shared"
 coordinates = documents[["corpus", "doc_id", "umap_x", "umap_y"] + metadata]
 st.download_button("Download the coordinates (CSV)", cache.frame_csv(coordinates, token, "coordinates"),
-                   file_name="coordinates.csv", mime="text/csv", key="download_coordinates",
+                   file_name="coordinates.csv", mime="text/csv", key="download_coordinates", on_click="ignore",
                    help="corpus, doc_id, umap_x, umap_y and the label columns of every document.")

@@ -49,14 +49,14 @@ cols = st.columns(3)
 with cols[0]:
     st.markdown("**Tables (CSV)**")
     st.download_button("documents.csv", cache.csv_export(result, token, "documents"), file_name="documents.csv",
-                       mime="text/csv", key="download_documents", icon=":material/table:",
+                       mime="text/csv", key="download_documents", on_click="ignore", icon=":material/table:",
                        help="One row per document: corpus, id, text, depth, map position, N_k, labels.")
     st.download_button("tests.csv", cache.csv_export(result, token, "tests"), file_name="tests.csv",
-                       mime="text/csv", key="download_tests", icon=":material/table:",
+                       mime="text/csv", key="download_tests", on_click="ignore", icon=":material/table:",
                        help="One row per test and direction, with raw and Holm-adjusted p-values.")
     if not result.words.empty:
         st.download_button("words.csv", cache.csv_export(result, token, "words"), file_name="words.csv",
-                           mime="text/csv", key="download_words", icon=":material/table:",
+                           mime="text/csv", key="download_words", on_click="ignore", icon=":material/table:",
                            help="Word shifts per pair of corpora, with frequencies and neighbours.")
     else:
         st.caption("words.csv: no word shifts in this analysis"
@@ -73,14 +73,14 @@ with cols[1]:
                     "report could not be written: " + html_escape(str(exc)) + "</p>").encode("utf-8")
 
     st.download_button("report.html", _report, file_name="report.html", mime="text/html",
-                       key="download_report", icon=":material/description:",
+                       key="download_report", on_click="ignore", icon=":material/description:",
                        help="One file with every table and chart; opens offline in any browser.")
     st.download_button("manifest.json", cache.manifest_json(result, token), file_name="manifest.json",
-                       mime="application/json", key="download_manifest", icon=":material/receipt_long:")
+                       mime="application/json", key="download_manifest", on_click="ignore", icon=":material/receipt_long:")
 with cols[2]:
     st.markdown("**Analysis bundle (.zip)**")
     st.download_button("analysis.zip", lambda: cache.bundle_bytes(result, token), file_name="analysis.zip",
-                       mime="application/zip", key="download_bundle", icon=":material/folder_zip:",
+                       mime="application/zip", key="download_bundle", on_click="ignore", icon=":material/folder_zip:",
                        help="Reopen it on this page (or with `corpus-compass open`) to view it read-only.")
 
 st.subheader("Save and share")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.text import md
-from app.ui import explain, read_only_banner, require_result, skipped
+from app.ui import chart, explain, read_only_banner, require_result, skipped
 from core.exceptions import CorpusCompassError
 from core.report.charts import shift_bar_chart
 from core.views import shift_ranking, word_neighbours, word_trajectory
@@ -49,8 +49,7 @@ if ranking.empty:
 else:
     chart_tab, table_tab = st.tabs(["Chart", "Table with the Procrustes baseline and neighbours"])
     with chart_tab:
-        st.altair_chart(shift_bar_chart(ranking, top=int(top), title=f"Largest shifts: {a} vs {b}",
-                                        width=640), width="content")
+        chart(shift_bar_chart(ranking, top=int(top), title=f"Largest shifts: {a} vs {b}", width=560))
     with table_tab:
         st.dataframe(ranking[["rank", "word", "shift", "procrustes_shift", "freq_a", "freq_b",
                               "neighbours_a", "neighbours_b"]],

@@ -233,3 +233,24 @@ def test_user_text_is_escaped_in_markdown(analysis_result: AnalysisResult) -> No
     at = open_page("compare", analysis_result)
     raw = "\n".join(m.value for m in at.markdown)
     assert "](" not in raw
+
+
+def test_large_maps_are_sampled_for_display_and_say_so() -> None:
+    import numpy as np
+
+    from core.results import make_table
+
+    rng = np.random.default_rng(0)
+    n = 6000
+    corpora = make_table("corpora", [
+        {"corpus": c, "n_documents": n // 2, "source": f"{c}.csv", "sha256": "0" * 64, "fingerprint": "f",
+         "text_column": "text", "n_empty_removed": 0, "n_duplicates_removed": 0} for c in ("a", "b")])
+    documents = make_table("documents", pd.DataFrame({
+        "corpus": ["a"] * (n // 2) + ["b"] * (n // 2), "doc_id": [str(i) for i in range(n)],
+        "text": [f"document {i}" for i in range(n)], "depth": rng.uniform(0, 2, n),
+        "umap_x": rng.standard_normal(n), "umap_y": rng.standard_normal(n),
+        "k_occurrence": rng.poisson(10, n).astype(float), "classifier_prob": rng.uniform(0, 1, n)}))
+    at = open_page("map", AnalysisResult(corpora=corpora, documents=documents))
+    assert not at.exception
+    assert "Showing a random sample of 5,000 of 6,000 documents" in texts(at)
+    assert "the downloads below hold every document" in texts(at)

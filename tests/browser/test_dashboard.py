@@ -83,10 +83,11 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
         {"name": "science.csv", "mimeType": "text/csv", "buffer": _csv(SCIENCE)},
     ])
     _idle(page)
-    for _ in range(2):
+    for name in ("games", "science"):
+        # an added file is replaced by a note, so the first button left belongs to the next file
         page.get_by_role("button", name="Add this corpus").first.click()
+        page.get_by_text(f"{name}.csv: added as “{name}”").wait_for(timeout=60_000)
         _idle(page)
-        # after adding, the same upload's button is still there: click the next one
     body = _main_text(page)
     assert "games" in body and "science" in body
     sidebar = page.locator("[data-testid='stSidebar']").inner_text()
@@ -115,6 +116,14 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
             page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
             page.wait_for_timeout(60)
 
+    # drag a rectangle over the middle of the map: its documents are listed below it
+    page.mouse.move(box["x"] + 0.15 * box["width"], box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.8 * box["height"], steps=12)
+    page.mouse.up()
+    page.get_by_text(re.compile(r"of \d+ selected documents")).wait_for(timeout=60_000)
+    _idle(page)
+
     for title in ("Geometry", "Word shift", "Models"):
         _go(page, title)
         assert "Traceback" not in _main_text(page)
@@ -125,6 +134,7 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
         page.get_by_role("button", name="documents.csv").click()
     path = tmp_path / "documents.csv"
     info.value.save_as(path)
+    _idle(page)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -140,6 +150,7 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
         page.get_by_role("button", name="report.html").click()
     report = tmp_path / "report.html"
     info.value.save_as(report)
+    _idle(page)
     assert XSS not in report.read_text(encoding="utf-8")  # escaped, never raw markup
     report_page = context.new_page()
     _no_dialogs(report_page, dialogs)
