@@ -67,9 +67,11 @@ epochs, ``min_freq=10``): with 5,000 tokens per half none of the 12 swapped word
 words 1.00) and, trained twice on the *same* text, only 32 % of the words had themselves as nearest
 neighbour across the two runs: the vectors carry no word-specific information. With 10,000 tokens,
 4 of 12 reached the top 3 and 70 % of words were identifiable across runs; with 20,000, 5 of 12 and
-74 %; with 40,000, 2 of 12 (of 455 candidates, most others in the top 10) and 84 %. Below 10,000
-tokens a shift list is noise; up to about ``SMALL_CORPUS_TOKENS`` = 50,000 it finds only strong
-changes, so ``train_cade`` warns (``CorpusCompassWarning``) below that. 200 words at ``min_count``
+74 %; with 30,000 and 40,000, 2 of 12 (of 326 and 455 candidates) and 67 % and 84 %; with 50,000,
+6 of 12 (most others in the top 10) and 95 %; at 62,000 (the planted tests above) 75–100 %. Below
+10,000 tokens a shift list is noise; below ``SMALL_CORPUS_TOKENS`` = 40,000 it finds only strong
+changes, so ``train_cade`` warns (``CorpusCompassWarning``) there.
+200 words at ``min_count``
 is what 10,000 tokens of ordinary prose give (5,000 tokens give about 165), and the least for a
 ranked list with ten neighbours per word to show more than function words.
 """
@@ -114,7 +116,7 @@ MIN_CORPUS_TOKENS = 10_000
 #: Least number of distinct words with at least ``min_count`` occurrences a corpus needs.
 MIN_CORPUS_WORDS = 200
 #: Below this many vocabulary tokens in a corpus, ``train_cade`` warns that only strong shifts show.
-SMALL_CORPUS_TOKENS = 50_000
+SMALL_CORPUS_TOKENS = 40_000
 #: ``epochs=None`` trains for about this many token passes over the compass text (5 to 10 epochs).
 AUTO_EPOCH_TOKENS = 3_000_000
 AUTO_EPOCHS_MIN, AUTO_EPOCHS_MAX = 5, 10

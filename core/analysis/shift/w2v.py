@@ -56,6 +56,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from numba import njit
 
+from core.exceptions import ParameterError
+
 __all__ = [
     "MAX_DOCUMENT_TOKENS",
     "EpochRecord",
@@ -391,6 +393,10 @@ def train_word2vec(tokens: np.ndarray, offsets: np.ndarray, input_vectors: np.nd
             int(negative), float(alpha), float(min_alpha), int(words_before), int(words_planned),
             bool(learn_output), int(state))
         words_before += int(done)
+        if not (np.isfinite(input_vectors).all() and np.isfinite(output_vectors).all()):
+            # only a very large learning rate gets here; NaN vectors would silently rank as anything
+            raise ParameterError(f"word2vec training diverged in {stage!r} epoch {epoch + 1} "
+                                     f"(alpha={alpha}); lower alpha")
         log.append(EpochRecord(stage=stage, epoch=epoch + 1, n_epochs=epochs, words=int(done),
                                trained_words=int(trained), loss=float(loss) / max(1, int(trained)),
                                alpha=float(last_alpha), seconds=time.perf_counter() - start))

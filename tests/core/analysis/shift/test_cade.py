@@ -200,7 +200,7 @@ def test_auto_epochs_rule():
 
 
 def test_small_corpora_warn_with_their_size():
-    with pytest.warns(CorpusCompassWarning, match=r"'games' \([\d,]+ tokens\).* under 50,000 tokens"):
+    with pytest.warns(CorpusCompassWarning, match=r"'games' \([\d,]+ tokens\).* under 40,000 tokens"):
         train_cade(_small_corpora(), dim=4, epochs=1, baseline=False)
 
 

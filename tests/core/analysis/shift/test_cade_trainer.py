@@ -13,7 +13,7 @@ from core.analysis.shift.w2v import (
     noise_table,
     subsample_thresholds,
 )
-from core.exceptions import InputError, InsufficientDataError
+from core.exceptions import InputError, InsufficientDataError, ParameterError
 
 
 def _zipf_documents(seed: int = 0, n_docs: int = 400, length: int = 40) -> list[list[str]]:
@@ -140,3 +140,14 @@ def test_procrustes_rotation_rejects_bad_input(rng):
         procrustes_rotation(bad, x)
     with pytest.raises(InsufficientDataError, match="at least 5"):
         procrustes_rotation(x[:3], x[:3])
+
+
+def test_diverging_training_is_refused_not_returned_as_nan():
+    docs = _zipf_documents()
+    vocab = build_vocabulary(docs, min_count=1)
+    tokens, offsets = encode_documents(docs, vocab.index())
+    syn0 = init_input_vectors(len(vocab), 16, np.random.default_rng(0))
+    with pytest.raises(ParameterError, match=r"diverged in 'train' epoch \d+ \(alpha=1.0\); lower alpha"):
+        train_word2vec(tokens, offsets, syn0, np.zeros_like(syn0), counts=vocab.counts, window=5, negative=5,
+                       epochs=5, alpha=1.0, min_alpha=1.0, sample=1e-3, seed=np.random.SeedSequence(0),
+                       learn_output=True)
