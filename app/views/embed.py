@@ -4,13 +4,14 @@ progress bar (documents/s, time left) that can be cancelled."""
 from __future__ import annotations
 
 import time
+import warnings
 
 import streamlit as st
 
 from app import cache, state
 from app.text import md
 from app.ui import explain, read_only_banner
-from core.exceptions import AnalysisCancelled, CorpusCompassError
+from core.exceptions import AnalysisCancelled, CorpusCompassError, CorpusCompassWarning
 from core.progress import ProgressMeter, format_seconds
 
 TRANSFORM_LABELS = {
@@ -140,6 +141,8 @@ if previous is not None and not run:
     st.success("The analysis is ready" + (" for these settings" if same else " (with earlier settings)")
                + ": see Map, Compare, Geometry, Models, Word shift and Report in the sidebar.",
                icon=":material/check_circle:")
+    for note in state.result_notes():
+        st.warning(md(note), icon=":material/warning:")
     timings = previous.timings
     if timings:
         st.caption("Time per stage: " + ", ".join(f"{STAGE_LABELS.get(s, s)} {format_seconds(t)}"
@@ -184,8 +187,13 @@ if run:
         )
         embedder = None if use_vectors else cache.embedder(model, precision)
         second_embedder = cache.embedder(second, precision) if second else None
-        result = run_analysis(spec, embedder=embedder, second_embedder=second_embedder,
-                              progress=progress, should_stop=should_stop)
+        # warnings of the methods (a fallback, an approximation, small corpora) are shown, not lost
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CorpusCompassWarning)
+            result = run_analysis(spec, embedder=embedder, second_embedder=second_embedder,
+                                  progress=progress, should_stop=should_stop)
+        notes = list(dict.fromkeys(str(w.message) for w in caught
+                                   if issubclass(w.category, CorpusCompassWarning)))
     except AnalysisCancelled:
         _cancelled()
         st.rerun()
@@ -198,5 +206,5 @@ if run:
                                         "settings you used.")))
         st.rerun()
     else:
-        state.set_result(result, settings=settings)
+        state.set_result(result, settings=settings, notes=notes)
         st.rerun()

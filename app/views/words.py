@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import state
 from app.text import md
 from app.ui import chart, explain, read_only_banner, require_result, skipped
 from core.exceptions import CorpusCompassError
@@ -20,6 +21,9 @@ explain("Word vectors are trained on each corpus against one shared *compass*, s
         "have noisy vectors, so filter by frequency.", "cade")
 read_only_banner()
 result = require_result()
+for note in state.result_notes():
+    if "word2vec" in note:
+        st.warning(md(note), icon=":material/warning:")
 if skipped(result, "words"):
     st.stop()
 if result.words.empty or result.word_vocab.empty:

@@ -44,13 +44,15 @@ def small_corpora():
 @pytest.fixture(scope="session")
 def analysis_result(small_corpora):
     """A complete analysis (every stage, two models) of 3 x 220 sample documents with fake embedders."""
+    from core.exceptions import CorpusCompassWarning
     from core.pipeline import Analysis, run_analysis
     from tests.conftest import HashingEmbedder
 
     spec = Analysis(corpora=tuple(small_corpora), second_model="fake-48", transforms=("center",),
                     hubness_reduction="csls", n_permutations=199, max_test_n=300, w2v_epochs=3,
                     words_min_freq=5, umap_n_epochs=100)
-    return run_analysis(spec, embedder=HashingEmbedder(), second_embedder=HashingEmbedder(48), cache=False)
+    with pytest.warns(CorpusCompassWarning, match="small corpora for word2vec"):
+        return run_analysis(spec, embedder=HashingEmbedder(), second_embedder=HashingEmbedder(48), cache=False)
 
 
 def open_page(page: str, result=None, *, query: dict | None = None, timeout: int = 60) -> AppTest:

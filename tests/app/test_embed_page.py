@@ -130,3 +130,17 @@ def test_read_only_session_cannot_recompute() -> None:
     at.run()
     assert "A shared analysis cannot be recomputed" in texts(at)
     assert not [b for b in at.button if b.key == "run_analysis"]
+
+
+@pytest.mark.slow
+def test_warnings_of_the_methods_are_shown_with_the_result() -> None:
+    corpora = [small_sample("games"), small_sample("science")]
+    at = _with_corpora(corpora)
+    at.multiselect(key="analyses").set_value(["words"])
+    at.button(key="run_analysis").click().run()
+    assert not at.exception and not at.error
+    warnings_shown = [plain(w.value) for w in at.warning]
+    assert any(w.startswith("small corpora for word2vec") for w in warnings_shown), warnings_shown
+    at.switch_page("views/words.py").run()
+    assert any("read the list as exploratory" in plain(w.value) for w in at.warning)
+    assert at.dataframe  # the shift list is still shown
