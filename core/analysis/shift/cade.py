@@ -24,8 +24,9 @@ What this module does, exactly (METHODS.md §6 leaves some of it open):
   context matrix alone, and keeps a word's slice vector a function of that corpus's text. Starting
   from the trained compass vectors (the reference's ``init_mode="both"``, here
   ``slice_init="compass"``) pulls every slice towards the shared compass vector: on the planted
-  changes below it ranked the changed words as well, but with half the margin over the next word
-  (shifts 0.3–0.75 against 0.2, where the random start gives 0.6–0.94 against 0.3). The reference
+  changes below (10 epochs) it also put the 12 changed words in the top 3, but with far less margin
+  over the first unchanged word (shifts 0.2–0.75 against about 0.2, where the random start gives
+  0.6–0.94 against about 0.3). The reference
   (gensim 3.x) seeds each word's start from a hash of the word and the seed, so a word starts
   identically in every slice; here each slice has its own stream, so that agreement between slices
   measures alignment and not a shared start (the start has norm about 0.03 and is soon outweighed).
@@ -320,7 +321,8 @@ def tokenize_corpus(name: str, documents: Sequence[str] | Sequence[Sequence[str]
     name : str
         Used in error messages.
     documents : sequence of str, or sequence of sequences of str
-        Each document is a text, or a list/tuple of tokens (pre-tokenised; used unchanged).
+        Each document is a text, or a list/tuple of tokens (pre-tokenised; used unchanged except that
+        empty strings are dropped).
 
     Returns
     -------
@@ -433,6 +435,12 @@ def train_slice(compass: Compass, documents: Sequence[Sequence[str]], *, key: in
     """
     if slice_init not in _SLICE_INITS:
         raise ParameterError(f"slice_init must be one of {list(_SLICE_INITS)}, got {slice_init!r}")
+    key = _check_int("key", key, 0)
+    if not isinstance(learn_output, bool):
+        raise ParameterError(f"learn_output must be True or False, got {learn_output!r}")
+    if progress is not None and not callable(progress):
+        raise ParameterError(f"progress must be a callable progress(stage, epoch, n_epochs) or None, "
+                             f"got {type(progress).__name__}")
     p = compass.params
     vocab = compass.vocabulary
     tokens, offsets = encode_documents(documents, vocab.index())

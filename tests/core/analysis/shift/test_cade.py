@@ -79,6 +79,21 @@ def test_slice_training_leaves_compass_output_bit_identical():
     assert np.median(np.linalg.norm(vectors[seen], axis=1)) > 0.5
 
 
+def test_invalid_slice_parameters():
+    docs = tokenize_corpus("games", _small_corpora()["games"])
+    compass = train_compass(docs, dim=4, epochs=1)
+    with pytest.raises(ParameterError, match="key must be at least 0"):
+        train_slice(compass, docs, key=-1)
+    with pytest.raises(ParameterError, match="learn_output must be True or False"):
+        train_slice(compass, docs, learn_output=1)
+    with pytest.raises(ParameterError, match="slice_init must be one of"):
+        train_slice(compass, docs, slice_init="hidden")
+    with pytest.raises(ParameterError, match="progress must be a callable"):
+        train_slice(compass, docs, progress=3)
+    with pytest.raises(InsufficientDataError, match="no word of the compass vocabulary"):
+        train_slice(compass, [["zzzz", "yyyy"]], stage="other")
+
+
 def test_model_compass_output_is_the_compass_as_trained():
     # train_cade trains slices and baselines after the compass; its stored output matrix must equal a
     # compass trained alone with the same seed, bit for bit
