@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import pytest
-from robustness_support import CHROMIUM, CHROMIUM_ARGS, FUZZ_EXAMPLES, browser_unavailable
+from robustness_support import CHROMIUM, CHROMIUM_ARGS, FUZZ_EXAMPLES, LOAD_REPORT, browser_unavailable
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -17,6 +17,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
         total = sum(FUZZ_EXAMPLES.values())
         parts = ", ".join(f"{k} {v}" for k, v in sorted(FUZZ_EXAMPLES.items()))
         terminalreporter.write_line(f"robustness fuzzing: {total} examples ran ({parts})")
+    for line in LOAD_REPORT:
+        terminalreporter.write_line(f"robustness load: {line}")
 
 
 # ----------------------------------------------------------------------------------------- browser

@@ -194,3 +194,7 @@ def build_tiny_model(folder: Path, *, hidden: int = 16) -> Path:
         model.save(str(folder))
     shutil.rmtree(raw)
     return folder
+
+
+#: lines about the load test (sessions, time, peak memory), printed at the end of the session
+LOAD_REPORT: list[str] = []

@@ -1,0 +1,243 @@
+"""Load: five browser sessions at once against ONE ``streamlit run`` server, each uploading its own corpora
+and running the comparison. Each must see only its own data and results; the wall time and the server's
+peak memory (``VmHWM`` of its process, from /proc) are reported at the end of the test session.
+
+The sessions are Playwright browser contexts (separate cookies and storage, like five people), driven
+concurrently with asyncio from one headless Chromium. The server embeds with the suite's fast fake
+embedder (``CORPUS_COMPASS_EMBEDDER``), so the test measures the dashboard and the pipeline, not a
+model. Session 0's first file has a hostile name and its texts hostile payloads: no dialog may open
+and no request may leave the server in any session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from robustness_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HOSTILE,
+    HOSTILE_FILENAME,
+    LOAD_REPORT,
+    ROOT,
+    browser_unavailable,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+N_SESSIONS = 5
+STEP_TIMEOUT = 120_000  # ms: five analyses share two busy cores
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _status_kib(pid: int, field: str) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    """A dashboard server on a free port; yields (url, pid). Stopped (only this process) afterwards."""
+    if not CHROMIUM.exists():
+        browser_unavailable(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        browser_unavailable("the playwright Python package is not installed (pip install playwright)")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CORPUS_COMPASS_EMBEDDER": "tests.conftest:HashingEmbedder",
+           "CORPUS_COMPASS_CACHE_DIR": str(tmp_path / "cache"), "CORPUS_COMPASS_STORE_DIR": str(tmp_path / "store")}
+    env.pop("CORPUS_COMPASS_PRELOAD_SAMPLES", None)
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the server did not start: {(tmp_path / 'server.log').read_text()}")
+            time.sleep(0.3)
+        yield url, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _corpus(session: int, part: str, n: int) -> bytes:
+    topics = {"alpha": "river boat water fish harbour sail", "beta": "engine piston fuel gear wheel brake"}[part]
+    words = topics.split()
+    lines = ["text"]
+    for i in range(n):
+        text = f"{' '.join(words[(i + j) % len(words)] for j in range(5))} sess{session} {part} {i}"
+        if session == 0 and i % 4 == 0:
+            text = f"{HOSTILE[i % len(HOSTILE)]} {text}"
+        lines.append('"' + text.replace('"', '""') + '"')
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _files(session: int) -> list[dict]:
+    sizes = {"alpha": 24 + 3 * session, "beta": 30 + 2 * session}
+    names = {"alpha": f"s{session}_alpha.csv", "beta": f"s{session}_beta.csv"}
+    if session == 0:
+        names["alpha"] = HOSTILE_FILENAME
+    return [{"name": names[p], "mimeType": "text/csv", "buffer": _corpus(session, p, sizes[p])} for p in names]
+
+
+def _corpus_names(session: int) -> list[str]:
+    return [f["name"].rsplit(".", 1)[0] for f in _files(session)]
+
+
+async def _settle(page) -> None:
+    """Wait until the app is not running a script (Streamlit's status widget is gone)."""
+    await page.wait_for_timeout(150)
+    await page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=STEP_TIMEOUT)
+
+
+async def _session(browser, url: str, session: int, report: dict) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    dialogs, outside = report.setdefault("dialogs", []), report.setdefault("outside", [])
+    page.on("dialog", lambda d: (dialogs.append(d.message), asyncio.ensure_future(d.dismiss())))
+
+    async def route(r) -> None:
+        if r.request.url.startswith(url):
+            await r.continue_()
+        else:
+            outside.append(r.request.url)
+            await r.abort()
+
+    await page.route("**/*", route)
+    try:
+        await page.goto(url)
+        await page.get_by_role("heading", name="Data").wait_for(timeout=STEP_TIMEOUT)
+        uploader = page.locator('[data-testid="stFileUploader"]').first.locator("input[type=file]")
+        await uploader.set_input_files(_files(session))
+        for _ in range(2):
+            add = page.get_by_role("button", name="Add this corpus").first
+            await add.wait_for(timeout=STEP_TIMEOUT)
+            await add.click()
+            await page.get_by_text("Added “").wait_for(timeout=STEP_TIMEOUT)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        for name in _corpus_names(session):
+            await sidebar.get_by_text(f"{name} · ", exact=False).wait_for(timeout=STEP_TIMEOUT)
+
+        await page.get_by_role("link", name="Embed").click()
+        await page.get_by_role("button", name="Run the analysis").wait_for(timeout=STEP_TIMEOUT)
+        # the comparison itself (depth and two-sample tests) is what every session runs
+        for option in ("Hubness", "Spread and isotropy", "Map (UMAP)", "Word shift (CADE word2vec)"):
+            remove = page.get_by_role("button", name=f"Remove {option}")
+            for _ in range(20):  # a click that lands during a rerun can be lost: click until it is gone
+                if await remove.count() == 0:
+                    break
+                await _settle(page)
+                if await remove.count():
+                    await remove.click()
+                await page.wait_for_timeout(400)
+            assert await remove.count() == 0, f"could not remove {option}"
+        await _settle(page)
+        started = time.monotonic()
+        await page.get_by_role("button", name="Run the analysis").click()
+        await page.get_by_text("The analysis is ready").wait_for(timeout=STEP_TIMEOUT)
+        report["analysis_s"] = time.monotonic() - started
+
+        await page.get_by_role("link", name="Compare").click()
+        await page.get_by_role("heading", name="Verdict").wait_for(timeout=STEP_TIMEOUT)
+        await page.wait_for_timeout(500)
+        report["compare_text"] = await page.inner_text("body")
+        report["sidebar_text"] = await sidebar.inner_text()
+    finally:
+        await context.close()
+
+
+async def _run_all(url: str) -> tuple[list[dict], float]:
+    from playwright.async_api import async_playwright
+
+    reports: list[dict] = [{} for _ in range(N_SESSIONS)]
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            started = time.monotonic()
+            await asyncio.gather(*[_session(browser, url, i, reports[i]) for i in range(N_SESSIONS)])
+            elapsed = time.monotonic() - started
+        finally:
+            await browser.close()
+    return reports, elapsed
+
+
+def test_five_concurrent_sessions_see_only_their_own_data(server) -> None:
+    url, pid = server
+    baseline_kib = _status_kib(pid, "VmRSS")
+    samples: list[int] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            try:
+                samples.append(_status_kib(pid, "VmRSS"))
+            except (OSError, KeyError):
+                return
+            stop.wait(0.25)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        reports, elapsed = asyncio.run(_run_all(url))
+    finally:
+        stop.set()
+        sampler.join()
+    peak_kib = _status_kib(pid, "VmHWM")
+
+    for i, report in enumerate(reports):
+        own = _corpus_names(i)
+        others = [name for j in range(N_SESSIONS) if j != i for name in _corpus_names(j)]
+        for text in (report["compare_text"], report["sidebar_text"]):
+            for name in own:
+                assert name in text, f"session {i} does not see its corpus {name!r}"
+            leaked = [name for name in others if name in text]
+            assert not leaked, f"session {i} sees another session's corpora: {leaked}"
+            assert not re.search(rf"sess(?!{i}\b)\d", text), f"session {i} sees another session's texts"
+        # its own result: the verdict states its own corpus sizes
+        sizes = (24 + 3 * i, 30 + 2 * i)
+        assert f"({sizes[0]} documents)" in report["compare_text"]
+        assert f"({sizes[1]} documents)" in report["compare_text"]
+        assert report["dialogs"] == [], f"session {i}: a dialog opened: {report['dialogs']}"
+        assert report["outside"] == [], f"session {i}: requests left the server: {report['outside']}"
+
+    LOAD_REPORT.append(
+        f"{N_SESSIONS} concurrent browser sessions on one server: all finished in {elapsed:.1f} s "
+        f"(analysis {min(r['analysis_s'] for r in reports):.1f}-{max(r['analysis_s'] for r in reports):.1f} s each); "
+        f"server memory {baseline_kib / 1024:.0f} MiB at start, peak {peak_kib / 1024:.0f} MiB "
+        f"(sampled peak {max(samples, default=0) / 1024:.0f} MiB)")
