@@ -445,6 +445,8 @@ class AnalysisResult:
         names = result.get("array_names", {})
         for fname in _ARRAY_FIELDS:
             listed = names.get(fname, []) if isinstance(names, dict) else []
+            if not isinstance(listed, list):  # a hand-edited bundle: never iterate over just anything
+                raise BundleError(f"the bundle's array_names[{fname!r}] is not a list of corpus names")
             arrays = {}
             for i, key in enumerate(listed):
                 member = f"{fname}/{i}"
