@@ -36,7 +36,8 @@ Choices the specification leaves open:
   a metadata column.
 - Nothing is executed or unpickled: CSV through pandas' C parser, JSON through ``json``, Parquet
   through pyarrow (whose Python-object extension types are disabled since pyarrow 14.0.1), zip
-  through ``zipfile`` with the declared and the actual uncompressed sizes both bounded.
+  through ``zipfile`` with the declared and the actual uncompressed sizes both bounded, and the number
+  of entries (:data:`MAX_ZIP_MEMBERS`) checked before the archive's directory is parsed.
 """
 
 from __future__ import annotations
@@ -64,12 +65,14 @@ from core.exceptions import CorpusLoadError, ParameterError
 __all__ = [
     "ACCEPTED_EXTENSIONS",
     "FORMATS",
+    "MAX_ZIP_MEMBERS",
     "RawTable",
     "decode_text",
     "format_from_filename",
     "format_size",
     "normalise_encoding",
     "read_table",
+    "zip_entry_count",
 ]
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "txt", "zip")
@@ -117,6 +120,8 @@ def _byte_as_cp1252(byte: int) -> str:
 # surrogateescape's stand-in for byte b (U+DC00 + b) -> that byte read as cp1252
 _ESCAPED_TO_CP1252 = {0xDC00 + b: _byte_as_cp1252(b) for b in range(0x80, 0x100)}
 _ZIP_CHUNK = 1 << 20
+#: most entries a zip corpus may hold (checked before the archive's directory is parsed)
+MAX_ZIP_MEMBERS = 1_000_000
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
                IndexError, struct.error)
 
@@ -568,7 +573,32 @@ def _drop_final_newline(text: str) -> str:
     return text
 
 
+def zip_entry_count(data: bytes) -> int | None:
+    """The number of entries a zip archive's end-of-central-directory record declares, or None.
+
+    Read from the last bytes of the archive before :class:`zipfile.ZipFile` parses the central
+    directory, which builds one Python object per entry: a small archive of millions of empty
+    entries would otherwise take gigabytes of memory before any limit could be checked.
+    """
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 22 > len(data):
+        return None
+    count = struct.unpack_from("<H", data, end + 10)[0]
+    if count != 0xFFFF:
+        return count
+    locator = end - 20  # Zip64: the real count is in the Zip64 end record the locator points to
+    if locator >= 0 and data[locator:locator + 4] == b"PK\x06\x07":
+        offset = struct.unpack_from("<Q", data, locator + 8)[0]
+        if offset + 56 <= len(data) and data[offset:offset + 4] == b"PK\x06\x06":
+            return struct.unpack_from("<Q", data, offset + 32)[0]
+    return None
+
+
 def _read_zip(data: bytes, *, name: str, encoding: str, max_uncompressed_bytes: int) -> RawTable:
+    declared = zip_entry_count(data)
+    if declared is not None and declared > MAX_ZIP_MEMBERS:
+        raise CorpusLoadError(f"{name} holds {declared:,} files, more than the limit of {MAX_ZIP_MEMBERS:,} "
+                              "per archive; split it into several archives.", path=name)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     # a damaged archive makes zipfile raise more than BadZipFile: ValueError ("negative seek

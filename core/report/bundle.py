@@ -416,7 +416,7 @@ class _DirSource(_Source):
         except ValueError:
             raise BundleError(f"bundle member {name!r} points outside the bundle; refused") from None
         if not path.is_file():
-            raise BundleError(f"bundle {self.label} is incomplete: the listed file {name!r} is missing")
+            raise BundleError(f"{self.label} is incomplete: the listed file {name!r} is missing")
         return path
 
     def size(self, name: str) -> int | None:
@@ -470,7 +470,7 @@ class _ZipSource(_Source):
     def _info(self, name: str) -> zipfile.ZipInfo:
         info = self.infos.get(self.prefix + name)
         if info is None:
-            raise BundleError(f"bundle {self.label} is incomplete: the listed file {name!r} is missing")
+            raise BundleError(f"{self.label} is incomplete: the listed file {name!r} is missing")
         return info
 
     def size(self, name: str) -> int | None:
@@ -491,8 +491,18 @@ class _ZipSource(_Source):
         self.zf.close()
 
 
+def _check_entry_count(data: bytes, label: str, max_members: int) -> None:
+    # before zipfile parses the directory (one object per entry): a tiny zip can declare millions
+    from core.formats import zip_entry_count
+
+    declared = zip_entry_count(data)
+    if declared is not None and declared > max_members:
+        raise BundleError(f"{label} has {declared:,} members, more than the limit of {max_members}")
+
+
 def _open_source(source: Any, *, max_total_bytes: int, max_members: int) -> _Source:
     if isinstance(source, (bytes, bytearray, memoryview)):
+        _check_entry_count(bytes(source), "the uploaded bundle", max_members)
         return _ZipSource(io.BytesIO(bytes(source)), "the uploaded bundle",
                           max_total_bytes=max_total_bytes, max_members=max_members)
     if isinstance(source, (str, os.PathLike)):
@@ -508,6 +518,7 @@ def _open_source(source: Any, *, max_total_bytes: int, max_members: int) -> _Sou
         data = source.read()
         if not isinstance(data, (bytes, bytearray)):
             raise ParameterError("a file object given as bundle source must be opened in binary mode")
+        _check_entry_count(bytes(data), getattr(source, "name", "the uploaded bundle"), max_members)
         return _ZipSource(io.BytesIO(bytes(data)), getattr(source, "name", "the uploaded bundle"),
                           max_total_bytes=max_total_bytes, max_members=max_members)
     raise ParameterError(f"source must be a path, bytes or a binary file object, got {type(source).__name__}")
