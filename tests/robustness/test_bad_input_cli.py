@@ -183,7 +183,7 @@ def test_compare_two_identical_corpora_finds_no_difference(capsys, tmp_path: Pat
     code, _, err = _compare(capsys, [a, twin], tmp_path / "out", "--analyses", "depth,tests")
     assert (code, err) == (0, "")
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
-    # the documented result (docs/SECURITY.md, "Bad input"): identical corpora are two samples of one
+    # the documented result (docs/SECURITY.md): identical corpora are two samples of one
     # distribution, so no test rejects, in either direction, before or after correction
     assert [(d["reference"], d["other"]) for d in summary["depth_tests"]] == [("a", "twin"), ("twin", "a")]
     assert all(d["pvalue"] > 0.5 for d in summary["depth_tests"])
