@@ -83,6 +83,9 @@ def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--include-embeddings", action="store_true",
                    help="save an analysis bundle DIR/analysis.zip with the embeddings in it")
     p.add_argument("--bundle", action="store_true", help="save an analysis bundle DIR/analysis.zip")
+    p.add_argument("--static-charts", action="store_true",
+                   help="also embed a static SVG of every chart in report.html (for readers without "
+                        "JavaScript; slower, larger file)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or warnings on stderr")
     p.set_defaults(func=run_compare)
     return p
@@ -199,7 +202,7 @@ def run_compare(args: argparse.Namespace) -> int:
     options = {key: value for key, value in vars(args).items() if key not in ("func", "command")}
     result = dataclasses.replace(result, manifest={**result.manifest, "command_line_options": options})
     started = time.perf_counter()
-    written = write_contract(result, out)
+    written = write_contract(result, out, report_kwargs={"static_fallback": bool(args.static_charts)})
     # the time spent writing is part of the run: record it in summary.json (and the bundle) too
     result = dataclasses.replace(result, timings={**result.timings,
                                                   "write": round(time.perf_counter() - started, 4)})

@@ -74,12 +74,19 @@ def _metadata_frame(meta: pd.DataFrame) -> pd.DataFrame:
 
 def _tidy_metadata(series: pd.Series) -> pd.Series:
     """One type per column (Parquet needs it): booleans, numbers or text, missing values kept."""
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        return series.astype(np.float64) if not pd.api.types.is_bool_dtype(series) else series
+    if pd.api.types.is_bool_dtype(series):
+        return series
     present = series.dropna()
-    numbers = pd.to_numeric(present, errors="coerce")
-    if len(present) and numbers.notna().all() and not present.map(lambda v: isinstance(v, str)).any():
-        return pd.to_numeric(series, errors="coerce").astype(np.float64)
+    if pd.api.types.is_numeric_dtype(series) or (
+            len(present) and pd.to_numeric(present, errors="coerce").notna().all()
+            and not present.map(lambda v: isinstance(v, str)).any()):
+        numbers = pd.to_numeric(series, errors="coerce").astype(np.float64)
+        finite = numbers.dropna()
+        # whole numbers (a year, a count) stay integers, with missing values where a corpus lacks them
+        if len(finite) and np.all(np.isfinite(finite)) and np.all(finite == np.round(finite)) \
+                and finite.abs().max() < 2**53:
+            return numbers.astype("Int64")
+        return numbers
     return series.astype(object).where(series.notna(), None).map(
         lambda v: v if v is None or isinstance(v, str) else str(v)).astype("str")
 

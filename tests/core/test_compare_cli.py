@@ -142,8 +142,10 @@ def test_compare_with_precomputed_vectors_loads_no_model(tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["compare", str(games), str(science), "--text-column", "text", "--vectors", str(va), str(vb),
                  "--model", "no/such-model", "--analyses", "depth,tests,spread", "--permutations", "49",
-                 "--out", str(out), "--quiet", "--no-cache"])
+                 "--out", str(out), "--quiet", "--no-cache", "--static-charts"])
     assert code == 0, capsys.readouterr().err
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('<noscript><img class="cc-static"') == html.count('class="cc-chart"') > 0
     assert sorted(p.name for p in out.iterdir()) == ["documents.csv", "manifest.json", "report.html",
                                                      "summary.json", "tests.csv"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

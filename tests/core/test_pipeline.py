@@ -276,6 +276,22 @@ def test_word_shift_on_full_sample_corpora(fake_embedder):
     assert result.manifest["inputs"][0]["sha256"] is not None  # hashed from the file on disk
 
 
+def test_metadata_union_types_and_name_collisions(fake_embedder, tmp_path):
+    texts_a = [f"game number {i} with dice" for i in range(10)]
+    texts_b = [f"physics tool {i} for spectra" for i in range(10)]
+    a = Corpus.from_texts(texts_a, name="a", metadata=pd.DataFrame({"year": range(2000, 2010),
+                                                                    "text": ["x"] * 10}))
+    b = Corpus.from_texts(texts_b, name="b", metadata=pd.DataFrame({"score": np.linspace(0, 1, 10)}))
+    result = _run(Analysis(corpora=(a, b), analyses=("depth",), **FAST), fake_embedder)
+    docs = result.documents
+    assert list(docs.columns)[len(TABLE_SCHEMAS["documents"]):] == ["year", "meta_text", "score"]
+    assert str(docs["year"].dtype) == "Int64" and docs["year"].isna().sum() == 10
+    assert docs["score"].dtype == np.float64 and docs["score"].isna().sum() == 10
+    assert docs["text"].tolist() == texts_a + texts_b  # the metadata column "text" did not replace it
+    back = AnalysisResult.from_bundle(result.to_bundle(tmp_path / "m"))
+    pd.testing.assert_frame_equal(back.documents, docs)
+
+
 def test_small_corpora_skip_tests_but_not_the_run(fake_embedder):
     tiny = (_sample("games", 3), _sample("science", 3))
     result = _run(Analysis(corpora=tiny, analyses=("depth", "tests", "map"), **FAST), fake_embedder)
