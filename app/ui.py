@@ -64,9 +64,16 @@ def skipped(result: Any, *stages: str) -> bool:
     shown = False
     for stage in stages:
         reason = result.skipped.get(stage)
-        if reason:
-            st.info(f"This part of the analysis did not run: {md(reason)}", icon=":material/info:")
-            shown = True
+        if not reason:
+            continue
+        if reason.startswith("not requested"):
+            # the pipeline's wording names the command-line option; say it the dashboard's way
+            text = ("This part of the analysis was not selected when it was run (Analyses on the Embed "
+                    "page).")
+        else:
+            text = f"This part of the analysis did not run: {md(reason)}"
+        st.info(text, icon=":material/info:")
+        shown = True
     return shown
 
 

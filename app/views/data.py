@@ -42,14 +42,14 @@ else:
         samples = cache.samples()
         if not samples:
             st.warning("No sample corpora were found next to this installation (folder `sample_data/`).")
-        for sample in samples:
-            st.markdown(f"**{sample.title}** (`{sample.name}`): {sample.description}")
         if samples and st.button("Load the sample corpora", type="primary", key="load_samples"):
             for sample in samples:
                 if sample.name not in state.corpora():
                     state.add_corpus(cache.load_sample(sample.name))
             state.set_flash(f"Loaded {len(samples)} sample corpora.")
             st.rerun()
+        for sample in samples:
+            st.caption(f"**{md(sample.title)}** ({md(sample.name)}): {md(sample.description)}")
 
     with upload_col:
         st.subheader("Your files")

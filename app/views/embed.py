@@ -14,11 +14,7 @@ from app.ui import explain, read_only_banner
 from core.exceptions import AnalysisCancelled, CorpusCompassError, CorpusCompassWarning
 from core.progress import ProgressMeter, format_seconds
 
-TRANSFORM_LABELS = {
-    "center": "Centring (subtract the mean vector)",
-    "whiten": "Standard whitening (PCA: centre, decorrelate, unit variance)",
-    "zipfian": "Zipfian whitening (frequency-aware, Yokoi et al. 2024)",
-}
+TRANSFORM_LABELS = {"center": "Centring", "whiten": "Standard whitening", "zipfian": "Zipfian whitening"}
 REDUCTION_LABELS = {
     None: "None (only measure hubness)",
     "mp_empirical": "Mutual proximity (empirical)",
@@ -29,13 +25,8 @@ REDUCTION_LABELS = {
     "dissim_local": "DisSimLocal",
 }
 ANALYSIS_LABELS = {
-    "depth": "Depth test (centrality, both directions)",
-    "tests": "MMD, energy and classifier tests",
-    "hubness": "Hubness",
-    "spread": "Spread and isotropy",
-    "map": "Map (UMAP)",
-    "words": "Word shift (CADE word2vec)",
-    "models": "Model comparison (needs a second model)",
+    "depth": "Depth test", "tests": "MMD, energy, classifier", "hubness": "Hubness", "spread": "Spread",
+    "map": "Map", "words": "Word shift", "models": "Model comparison",
 }
 STAGE_LABELS = {
     "load": "Reading the corpora", "embed": "Embedding", "transform": "Transforming the space",
@@ -99,17 +90,23 @@ with left:
 
 with right:
     st.subheader("Transforms and analyses")
-    transforms = st.multiselect("Transforms of the space", list(TRANSFORM_LABELS), key="transforms",
-                                format_func=TRANSFORM_LABELS.get,
-                                help="Applied to all corpora together; the Geometry page shows each "
-                                     "one's effect (symmetry before/after).")
+    transforms = st.pills("Transforms of the space", list(TRANSFORM_LABELS), selection_mode="multi",
+                          key="transforms", format_func=TRANSFORM_LABELS.get,
+                          help="Applied to all corpora together. Centring subtracts the mean vector; "
+                               "standard (PCA) whitening also decorrelates and equalises the variance; "
+                               "Zipfian whitening does so weighting words by their frequency (Yokoi et "
+                               "al. 2024). The Geometry page shows each one's effect.")
     reduction = st.selectbox("Hubness reduction", list(REDUCTION_LABELS), key="reduction",
                              format_func=REDUCTION_LABELS.get,
                              help="Secondary distances that make neighbourhoods more symmetric; the "
                                   "Geometry page compares hubness before and after.")
     default_analyses = [a for a in ANALYSIS_LABELS if a != "models" or second]
-    analyses = st.multiselect("Analyses", list(ANALYSIS_LABELS), default=default_analyses,
-                              key="analyses", format_func=ANALYSIS_LABELS.get)
+    analyses = st.pills("Analyses", list(ANALYSIS_LABELS), selection_mode="multi", default=default_analyses,
+                        key="analyses", format_func=ANALYSIS_LABELS.get,
+                        help="The depth test runs in both directions; MMD, energy distance and a "
+                             "classifier test look for any difference; word shift trains word2vec (CADE) "
+                             "and needs about 10,000 words per corpus; the model comparison needs a "
+                             "second model.")
     with st.expander("Advanced settings"):
         k = st.number_input("k (neighbours for hubness and kNN overlap)", 1, 100, 10, key="k")
         n_permutations = st.number_input("Permutations per test", 99, 9999, 999, step=100,
@@ -132,8 +129,9 @@ settings = {
     "corpora": [c.name for c in corpora],
 }
 
-run = st.button("Run the analysis", type="primary", key="run_analysis",
-                disabled=(source == OTHER_MODEL and not model) or not analyses)
+run_col, cancel_col = st.columns([1, 4])
+run = run_col.button("Run the analysis", type="primary", key="run_analysis",
+                     disabled=(source == OTHER_MODEL and not model) or not analyses)
 
 previous = state.result()
 if previous is not None and not run:
@@ -156,7 +154,7 @@ if run:
         state.set_run_message(("warning", ("The analysis was cancelled; nothing was kept except the "
                                           "embeddings already computed (they are cached).")))
 
-    st.button("Cancel", key="cancel_run", on_click=_cancelled,
+    cancel_col.button("Cancel", key="cancel_run", on_click=_cancelled,
               help="Stops the analysis at the next step; finished embeddings stay in the cache.")
     bar = st.progress(0.0, text="Starting…")
     tick = st.empty()

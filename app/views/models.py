@@ -20,10 +20,13 @@ result = require_result()
 
 comparison = result.model_comparison
 if not comparison:
-    reason = result.skipped.get("models")
-    st.info("No second model was run, so there is nothing to compare. To compare two models, enter a "
-            "**second model** on the Embed page (for example `default` next to another model) and run the "
-            "analysis again." + (f" ({md(reason)})" if reason else ""), icon=":material/info:")
+    reason = result.skipped.get("models", "")
+    if reason and not reason.startswith(("not requested", "no second model")):
+        st.info(f"The model comparison did not run: {md(reason)}", icon=":material/info:")
+    else:
+        st.info("No second model was run, so there is nothing to compare. To compare two models, enter a "
+                "**second model** on the Embed page (a model name or folder; `default` is the bundled "
+                "model) and run the analysis again.", icon=":material/info:")
     st.stop()
 
 st.markdown(f"**{md(comparison.get('model_a', 'model A'))}** compared with "

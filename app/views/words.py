@@ -41,7 +41,7 @@ stored_min = int(result.manifest.get("parameters", {}).get("words_min_freq", 20)
 min_freq = controls[1].number_input("Least occurrences in each corpus", min_value=stored_min,
                                     max_value=100_000, value=stored_min, key="words_min_freq",
                                     help=f"The analysis kept words seen at least {stored_min} times in both.")
-top = controls[2].number_input("Words listed", 5, 500, 30, step=5, key="words_top")
+top = controls[2].number_input("Words listed", 5, 500, 20, step=5, key="words_top")
 a, b = pair
 stored_top = int(result.manifest.get("parameters", {}).get("words_top", 100))
 st.caption(f"The analysis kept the {stored_top} largest shifts of each pair among words seen at least "

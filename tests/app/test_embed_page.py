@@ -43,7 +43,7 @@ def test_embed_page_needs_two_corpora() -> None:
 def test_run_shows_the_pipeline_numbers_and_reuses_the_cache(two_small, isolated_env) -> None:
     at = _with_corpora(two_small)
     assert [b.label for b in at.button if b.key == "run_analysis"] == ["Run the analysis"]
-    at.multiselect(key="analyses").set_value(FAST)
+    at.pills(key="analyses").set_value(FAST)
     at.button(key="run_analysis").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -82,8 +82,8 @@ def test_run_shows_the_pipeline_numbers_and_reuses_the_cache(two_small, isolated
 
 def test_settings_reach_the_pipeline(two_small) -> None:
     at = _with_corpora(two_small)
-    at.multiselect(key="analyses").set_value(["depth", "spread"])
-    at.multiselect(key="transforms").set_value(["center"])
+    at.pills(key="analyses").set_value(["depth", "spread"])
+    at.pills(key="transforms").set_value(["center"])
     at.number_input(key="seed").set_value(7)
     at.button(key="run_analysis").click().run()
     assert not at.exception and not at.error
@@ -114,7 +114,7 @@ def test_precomputed_vectors_are_offered_and_used(two_small) -> None:
     at = _with_corpora(with_vectors)
     source = at.radio(key="model_source")
     assert source.value == "The precomputed embeddings loaded with the corpora"
-    at.multiselect(key="analyses").set_value(["depth"])
+    at.pills(key="analyses").set_value(["depth"])
     at.button(key="run_analysis").click().run()
     assert not at.exception and not at.error
     result = at.session_state[state.RESULT]
@@ -136,7 +136,7 @@ def test_read_only_session_cannot_recompute() -> None:
 def test_warnings_of_the_methods_are_shown_with_the_result() -> None:
     corpora = [small_sample("games"), small_sample("science")]
     at = _with_corpora(corpora)
-    at.multiselect(key="analyses").set_value(["words"])
+    at.pills(key="analyses").set_value(["words"])
     at.button(key="run_analysis").click().run()
     assert not at.exception and not at.error
     warnings_shown = [plain(w.value) for w in at.warning]

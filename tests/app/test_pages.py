@@ -133,7 +133,7 @@ def test_word_shift_page(analysis_result: AnalysisResult) -> None:
     at = open_page("words", analysis_result)
     assert not at.exception
     table = at.dataframe[0].value
-    expected = shift_ranking(analysis_result.words, "games", "science", min_freq=5, top=30)
+    expected = shift_ranking(analysis_result.words, "games", "science", min_freq=5, top=20)
     assert table["word"].tolist() == expected["word"].tolist()
     assert table["shift"].tolist() == pytest.approx(expected["shift"].tolist())
     assert "procrustes_shift" in table.columns
@@ -150,7 +150,7 @@ def test_word_shift_page(analysis_result: AnalysisResult) -> None:
                                  & (analysis_result.words["corpus_b"] == "science")]
     threshold = int(pair[["freq_a", "freq_b"]].min(axis=1).median())
     at.number_input(key="words_min_freq").set_value(threshold).run()
-    stricter = shift_ranking(analysis_result.words, "games", "science", min_freq=threshold, top=30)
+    stricter = shift_ranking(analysis_result.words, "games", "science", min_freq=threshold, top=20)
     assert 0 < len(stricter) < len(pair)
     assert at.dataframe[0].value["word"].tolist() == stricter["word"].tolist()
     at.number_input(key="words_min_freq").set_value(100_000).run()
