@@ -569,7 +569,7 @@ def _test_rows(ctx: RunContext) -> list[dict[str, Any]]:
             for r in depth[pair].results:
                 rows.append({"test": "depth", "reference": r.reference_name, "other": r.sample_name,
                              "statistic": r.statistic, "pvalue": r.pvalue, "effect_size": r.quality_index,
-                             "effect_size_name": "Liu–Singh Q (0.5 = as central as the reference; 0 = outlying)",
+                             "effect_size_name": "Liu–Singh Q (0.5 = no difference, 0 = outlying)",
                              "note": f"Wilcoxon rank-sum z of depths w.r.t. {r.reference_name!r}, "
                                      f"alternative: {r.sample_name!r} less central"})
         for t in tests.get(pair, []):

@@ -90,9 +90,11 @@ def _overview(result: AnalysisResult) -> ReportSection:
         "transforms": ", ".join(params.get("transforms") or []) or "none",
         "seed": params.get("seed"),
     }, caption="Embedding model and settings"))
-    if result.skipped:
-        skipped = pd.DataFrame({"part": [_STAGE_TITLES.get(s, s) for s in result.skipped],
-                                "why it did not run": list(result.skipped.values())})
+    # "no transform chosen" is a setting, shown above, not a part that failed to run
+    missing = {stage: reason for stage, reason in result.skipped.items() if stage != "transform"}
+    if missing:
+        skipped = pd.DataFrame({"part": [_STAGE_TITLES.get(s, s) for s in missing],
+                                "why it did not run": list(missing.values())})
         blocks.append(TableBlock(skipped, caption="Parts of the analysis that did not run", max_chars=400))
     return ReportSection(
         "Overview",
@@ -128,7 +130,8 @@ def _tests(result: AnalysisResult, alpha: float) -> ReportSection:
             "pvalue": "p", "pvalue_adjusted": "p (Holm)", "effect_size": "effect size",
             "effect_size_name": "effect size is"})
         blocks.append(TableBlock(table, caption="One row per test and direction", max_chars=200))
-        notes = tests[tests["note"].fillna("").str.len() > 0]
+        # the depth rows' notes restate the intro; the others say when a test used a subsample
+        notes = tests[(tests["note"].fillna("").str.len() > 0) & (tests["test"] != "depth")]
         perm = tests["n_permutations"].dropna()
         if len(perm):
             blocks.append(Paragraph(f"Permutation tests used {int(perm.max()):,} permutations each "
