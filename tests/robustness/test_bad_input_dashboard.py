@@ -252,7 +252,7 @@ def test_unknown_model_keeps_the_corpora_and_the_earlier_result(session, monkeyp
     session.session_state["cc_corpora"] = small
     session.switch_page("views/embed.py")
     session.run()
-    session.multiselect(key="analyses").set_value(["depth"])
+    session.pills(key="analyses").set_value(["depth"])
     session.button(key="run_analysis").click()
     session.run()
     assert not session.exception, session.exception

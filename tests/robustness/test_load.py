@@ -156,18 +156,26 @@ async def _session(browser, url: str, session: int, report: dict) -> None:
 
         await page.get_by_role("link", name="Embed").click()
         await page.get_by_role("button", name="Run the analysis").wait_for(timeout=STEP_TIMEOUT)
-        # the comparison itself (depth and two-sample tests) is what every session runs
-        for option in ("Hubness", "Spread and isotropy", "Map (UMAP)", "Word shift (CADE word2vec)"):
-            remove = page.get_by_role("button", name=f"Remove {option}")
-            for _ in range(20):  # a click that lands during a rerun can be lost: click until it is gone
-                if await remove.count() == 0:
-                    break
-                await _settle(page)
-                if await remove.count():
-                    await remove.click()
-                await page.wait_for_timeout(400)
-            assert await remove.count() == 0, f"could not remove {option}"
-        await _settle(page)
+        # the comparison itself (depth and two-sample tests) is what every session runs: every other
+        # analysis is switched off in the "Analyses" pills
+        toolbar = page.get_by_role("toolbar", name="Analyses")
+        await toolbar.wait_for(timeout=STEP_TIMEOUT)
+        pills = toolbar.get_by_role("button")
+        for _ in range(40):  # a click that lands during a rerun can be lost: repeat until settled
+            await _settle(page)
+            states = [(await pills.nth(i).inner_text(), await pills.nth(i).get_attribute("aria-pressed"))
+                      for i in range(await pills.count())]
+            extra = [i for i, (text, pressed) in enumerate(states)
+                     if pressed == "true" and not text.startswith(("Depth", "MMD"))]
+            if states and not extra:
+                break
+            if not extra:
+                await page.wait_for_timeout(300)
+                continue
+            await pills.nth(extra[0]).click()
+            await page.wait_for_timeout(300)
+        assert not extra, f"could not switch off {[states[i][0] for i in extra]}"
+        assert sum(pressed == "true" for _, pressed in states) == 2, states
         started = time.monotonic()
         await page.get_by_role("button", name="Run the analysis").click()
         await page.get_by_text("The analysis is ready").wait_for(timeout=STEP_TIMEOUT)
