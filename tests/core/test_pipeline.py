@@ -241,10 +241,9 @@ def test_precomputed_vectors_need_no_model(rng):
 
 
 def test_model_comparison_with_a_second_embedder(fake_embedder):
-    from conftest import HashingEmbedder
-
+    second = type(fake_embedder)(dimension=16)  # the conftest's fake, in another dimension
     spec = Analysis(corpora=_two(), analyses=("models",), n_anchors=50, **FAST)
-    result = _run(spec, fake_embedder, second_embedder=HashingEmbedder(dimension=16))
+    result = _run(spec, fake_embedder, second_embedder=second)
     mc = result.model_comparison
     assert set(mc) == {"model_a", "model_b", "n_anchors", "anchor_method", "k", "relative_cosine",
                        "knn_jaccard", "mrr", "cka"}
