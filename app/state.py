@@ -33,6 +33,8 @@ RESULT_NOTES = "cc_result_notes"
 SHARED_ID = "cc_shared_id"
 # where a read-only analysis came from ("a shared link", "the bundle x.zip", ...); None = not read-only
 SHARED_SOURCE = "cc_shared_source"
+# the session's own result, kept aside while a read-only analysis is shown
+OWN_RESULT = "cc_own_result"
 # whether the bundled samples were pre-loaded already (so removing them sticks)
 PRELOADED = "cc_preloaded"
 # the id of the last "Save and share" of this session's result (so the link stays on screen)
@@ -128,15 +130,20 @@ def set_shared_id(value: str | None) -> None:
 
 
 def open_read_only(value: Any, *, source: str, analysis_id: str | None = None) -> None:
-    """Show ``value`` read-only (a shared link, an uploaded bundle or a bundle given at start)."""
+    """Show ``value`` read-only (a shared link, an uploaded bundle or a bundle given at start).
+
+    The session's own result is put aside, not lost: :func:`close_read_only` brings it back.
+    """
+    if not read_only():
+        st.session_state[OWN_RESULT] = result()
     set_result(value)
     st.session_state[SHARED_ID] = analysis_id
     st.session_state[SHARED_SOURCE] = source
 
 
 def close_read_only() -> None:
-    """Leave the read-only view: the session gets back an empty analysis of its own."""
-    set_result(None)
+    """Leave the read-only view: the session gets back the analysis it had before (if any)."""
+    set_result(st.session_state.pop(OWN_RESULT, None))
     st.session_state[SHARED_ID] = None
     st.session_state[SHARED_SOURCE] = None
 

@@ -43,13 +43,23 @@ def _load_kwargs(args: argparse.Namespace) -> dict:
 def _cmd_stats(args: argparse.Namespace) -> int:
     from core.corpus import load_corpus
 
-    rows = []
+    rows, failures = [], []
     for path in args.files:
-        corpus = load_corpus(path, **_load_kwargs(args))
-        stats = corpus.stats().to_dict()
-        report = corpus.report
-        rows.append((corpus, stats, report))
-    if args.json:
+        # one unreadable file must not hide the statistics of the others
+        try:
+            corpus = load_corpus(path, **_load_kwargs(args))
+        except CorpusCompassError as exc:
+            failures.append(str(exc))
+            continue
+        rows.append((corpus, corpus.stats().to_dict(), corpus.report))
+    status = _print_stats(rows, as_json=args.json)
+    for message in failures:
+        print(f"corpus-compass stats: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT if failures else status
+
+
+def _print_stats(rows: list, *, as_json: bool) -> int:
+    if as_json:
         out = [{"name": c.name, "load_report": _jsonable(r), "stats": _jsonable(s)} for c, s, r in rows]
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return EXIT_OK

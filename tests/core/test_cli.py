@@ -85,3 +85,13 @@ def test_embed_writes_unit_vectors_aligned_with_ids(tmp_path: Path, monkeypatch)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert abs(float(vectors[0] @ vectors[1]) - 0.755) < 0.01
     assert (tmp_path / "v.ids.txt").read_text().split() == ["1", "2"]
+
+
+def test_stats_reports_good_files_even_when_one_is_bad(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    assert main(["stats", str(GAMES), str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert "games  (" in captured.out
+    assert captured.err.strip().startswith("corpus-compass stats: error: ")
+    assert "empty.csv" in captured.err
