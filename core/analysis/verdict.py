@@ -231,8 +231,15 @@ def summarize_comparison(depth: BidirectionalDepthResult | None = None,
         effect = float(clf[0].effect_size)
         effect_name = "classifier AUC"
         word = effect_size_word(min(max(effect, 0.0), 1.0))
-        detail = (f"a cross-validated classifier reaches AUC {effect:.2f} at telling their documents "
-                  "apart (0.5 = chance, 1 = perfectly)")
+        if effect < 0.5:
+            # below chance is not a "reverse" difference: out-of-fold predictions anti-correlate when
+            # the corpora share documents (exact duplicates across them, or one corpus copied)
+            detail = (f"a cross-validated classifier does no better than chance at telling their documents "
+                      f"apart (AUC {effect:.2f}; 0.5 = chance; values below 0.5 arise when the corpora share "
+                      "documents)")
+        else:
+            detail = (f"a cross-validated classifier reaches AUC {effect:.2f} at telling their documents "
+                      "apart (0.5 = chance, 1 = perfectly)")
     elif depth is not None:
         a, b = depth.a_reference, depth.b_reference
         ref, other, q = (a.reference_name, a.sample_name, a.quality_index)

@@ -163,3 +163,12 @@ def test_invalid_input():
         summarize_comparison(tests=results_with_auc(0.1, 0.5), names=("x",))
     with pytest.raises(ParameterError, match="auc must be <= 1"):
         effect_size_word(1.5)
+
+
+def test_below_chance_auc_is_worded_as_chance_not_as_a_difference():
+    # identical corpora give anti-correlated out-of-fold predictions (AUC far below 0.5)
+    s = summarize_comparison(tests=results_with_auc(0.9, 0.09))
+    assert not s.evidence and s.strength == "negligible"
+    assert "does no better than chance" in s.sentences[1]
+    assert "AUC 0.09" in s.sentences[1]
+    assert "reaches AUC" not in " ".join(s.sentences)
