@@ -35,6 +35,16 @@ def _pooled(ctx: RunContext) -> np.ndarray:
     return np.vstack([ctx.X[n] for n in ctx.names])
 
 
+def _skip_if_too_small(ctx: RunContext, stage: str, what: str, minimum: int = 2) -> bool:
+    """Skip ``stage`` with a reason that names the corpus when one has fewer than ``minimum`` documents."""
+    small = [(n, ctx.X[n].shape[0]) for n in ctx.names if ctx.X[n].shape[0] < minimum]
+    if not small:
+        return False
+    listed = ", ".join(f"'{n}' has {k} document{'s' if k != 1 else ''}" for n, k in small)
+    ctx.skip(stage, f"{listed}; {what} needs at least {minimum} documents in every corpus.")
+    return True
+
+
 def _offsets(ctx: RunContext) -> dict[str, slice]:
     out, start = {}, 0
     for name in ctx.names:
@@ -235,6 +245,9 @@ def stage_depth(ctx: RunContext) -> None:
         return
     from core.analysis.depth import depth_extremes, depth_rank_sum_test_both_ways, tte_depth
 
+    if _skip_if_too_small(ctx, "depth", "the depth test"):
+        return
+
     spec = ctx.spec
     pairs = _pairs(ctx.names)
     total = len(ctx.names) + len(pairs)
@@ -266,6 +279,9 @@ def stage_tests(ctx: RunContext) -> None:
     if not _wanted(ctx, "tests"):
         return
     from core.analysis.twosample import classifier_attribution, classifier_test, energy_test, mmd_test
+
+    if _skip_if_too_small(ctx, "tests", "a two-sample test"):
+        return
 
     spec = ctx.spec
     pairs = _pairs(ctx.names)
@@ -397,6 +413,8 @@ def stage_spread(ctx: RunContext) -> None:
     from core.analysis.spread import spread_report
     from core.transform.whitening import symmetry_scores
 
+    if _skip_if_too_small(ctx, "spread", "the spread measures"):
+        return
     total = len(ctx.names) + len(ctx.spaces)
     spread, eigen, symmetry = [], [], []
     try:

@@ -202,8 +202,10 @@ def test_compare_with_a_one_document_corpus_skips_what_cannot_run(capsys, tmp_pa
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["corpora"] == [{"name": "a", "n_documents": 30}, {"name": "one", "n_documents": 1}]
     assert summary["depth_tests"] == [] and summary["tests"] == []
-    for stage in ("depth", "tests", "spread"):
-        assert "has 1 document(s); at least 2 are needed." in summary["skipped"][stage]
+    expected = {"depth": "the depth test", "tests": "a two-sample test", "spread": "the spread measures"}
+    for stage, what in expected.items():
+        assert summary["skipped"][stage] == (f"'one' has 1 document; {what} needs at least 2 documents "
+                                             "in every corpus.")
 
 
 @pytest.mark.slow
