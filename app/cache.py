@@ -47,7 +47,7 @@ def embedder(model: str = "default", precision: str = "auto") -> Any:
     return _embedder(model, precision, os.environ.get(EMBEDDER_ENV, "").strip())
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner="Reading the file…", max_entries=64)
 def parse_upload(data: bytes, filename: str, text_column: str | None = None,
                  metadata_columns: tuple[str, ...] | None = None, vector_column: str | None = None) -> Any:
     """Parse uploaded bytes into a Corpus. Errors propagate (they are not cached)."""
@@ -68,7 +68,7 @@ def load_sample(name: str) -> Any:
                        metadata_columns=[sample.label_column] if sample.label_column else None)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner="Counting words…", max_entries=64)
 def corpus_stats(_corpus: Any, key: str) -> Any:
     """``CorpusStats`` of a corpus; ``key`` (name + content hash) is what the cache keys on."""
     return _corpus.stats()

@@ -91,7 +91,7 @@ with left:
 with right:
     st.subheader("Transforms and analyses")
     transforms = st.pills("Transforms of the space", list(TRANSFORM_LABELS), selection_mode="multi",
-                          key="transforms", format_func=TRANSFORM_LABELS.get,
+                          key="transforms", wrap=True, format_func=TRANSFORM_LABELS.get,
                           help="Applied to all corpora together. Centring subtracts the mean vector; "
                                "standard (PCA) whitening also decorrelates and equalises the variance; "
                                "Zipfian whitening does so weighting words by their frequency (Yokoi et "
@@ -102,7 +102,7 @@ with right:
                                   "Geometry page compares hubness before and after.")
     default_analyses = [a for a in ANALYSIS_LABELS if a != "models" or second]
     analyses = st.pills("Analyses", list(ANALYSIS_LABELS), selection_mode="multi", default=default_analyses,
-                        key="analyses", format_func=ANALYSIS_LABELS.get,
+                        key="analyses", wrap=True, format_func=ANALYSIS_LABELS.get,
                         help="The depth test runs in both directions; MMD, energy distance and a "
                              "classifier test look for any difference; word shift trains word2vec (CADE) "
                              "and needs about 10,000 words per corpus; the model comparison needs a "

@@ -12,6 +12,8 @@ verdict, the map, ...) and the 1280x800 viewport is captured.
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -47,7 +49,9 @@ def _scroll_to(page, locator) -> None:
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp), env_extra={})
+        # reuse the caller's embedding cache when set: a second run then skips the embedding
+        keep = {k: os.environ[k] for k in ("CORPUS_COMPASS_CACHE_DIR",) if os.environ.get(k)}
+        server = Server(Path(tmp), env_extra=keep)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -56,11 +60,16 @@ def main(out: Path) -> None:
                 page.get_by_role("button", name="Load the sample corpora").click()
                 _idle(page)
                 page.screenshot(path=out / "data.png")
+                _scroll_to(page, page.get_by_role("heading", name="Loaded corpora"))
+                page.screenshot(path=out / "data_statistics.png")
 
                 _go(page, "Embed")
                 page.get_by_role("button", name="Run the analysis").click()
-                page.get_by_text("Embedding").first.wait_for(timeout=120_000)
-                page.wait_for_timeout(4000)
+                progress = page.locator("[data-testid='stProgress']")
+                page.get_by_text(re.compile(r"Embedding.*[\d,]+ of [\d,]+ documents")).first.wait_for(timeout=300_000)
+                page.wait_for_timeout(3000)
+                _scroll_to(page, page.get_by_role("heading", name="Transforms and analyses"))
+                progress.first.wait_for(timeout=60_000)
                 page.screenshot(path=out / "embed_progress.png")
                 page.get_by_text("The analysis is ready").wait_for(timeout=1_800_000)
                 _idle(page)
@@ -91,6 +100,7 @@ def main(out: Path) -> None:
                 _go(page, "Report")
                 page.get_by_role("button", name="Save and share").click()
                 _idle(page)
+                _scroll_to(page, page.get_by_role("heading", name="Downloads"))
                 page.screenshot(path=out / "report.png")
                 link = page.locator("[data-testid='stCode'] code").first.inner_text().strip()
 
