@@ -120,6 +120,8 @@ if source == OTHER_MODEL and not model:
     st.warning("Enter a model name or folder, or choose the bundled default model.")
 if "models" in analyses and not second:
     st.caption("The model comparison needs a second model; without one it is skipped.")
+if second and "models" not in analyses:
+    st.caption("Select **Model comparison** under Analyses to compare the two models.")
 
 settings = {
     "model": "precomputed vectors" if use_vectors else model, "precision": precision,

@@ -29,6 +29,7 @@ HEADINGS = {"Data": "Data", "Embed": "Embed and analyse", "Map": "Map", "Compare
 
 
 def _idle(page, timeout: int = 600_000) -> None:
+    page.mouse.move(1275, 795)  # away from headings and buttons, whose hover states would show
     page.wait_for_timeout(500)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                            timeout=timeout)
@@ -43,6 +44,7 @@ def _go(page, title: str) -> None:
 
 def _scroll_to(page, locator) -> None:
     locator.first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.mouse.move(1275, 795)
     page.wait_for_timeout(800)
 
 
