@@ -4,14 +4,14 @@ progress bar (documents/s, time left) that can be cancelled."""
 from __future__ import annotations
 
 import time
-import warnings
 
 import streamlit as st
 
 from app import cache, state
+from app.notes import collect as collect_notes
 from app.text import md
 from app.ui import explain, read_only_banner
-from core.exceptions import AnalysisCancelled, CorpusCompassError, CorpusCompassWarning
+from core.exceptions import AnalysisCancelled, CorpusCompassError
 from core.progress import ProgressMeter, format_seconds
 
 TRANSFORM_LABELS = {"center": "Centring", "whiten": "Standard whitening", "zipfian": "Zipfian whitening"}
@@ -188,12 +188,10 @@ if run:
         embedder = None if use_vectors else cache.embedder(model, precision)
         second_embedder = cache.embedder(second, precision) if second else None
         # warnings of the methods (a fallback, an approximation, small corpora) are shown, not lost
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CorpusCompassWarning)
+        with collect_notes() as caught:
             result = run_analysis(spec, embedder=embedder, second_embedder=second_embedder,
                                   progress=progress, should_stop=should_stop)
-        notes = list(dict.fromkeys(str(w.message) for w in caught
-                                   if issubclass(w.category, CorpusCompassWarning)))
+        notes = list(dict.fromkeys(caught))
     except AnalysisCancelled:
         _cancelled()
         st.rerun()
