@@ -187,3 +187,35 @@ def test_pipeline_hubness_reduction_graph_version_matches_exact() -> None:
     for column, tol in (("k_skewness", 0.1), ("robin_hood", 0.02), ("antihub_occurrence", 0.02)):
         np.testing.assert_allclose(g[column], e[column], atol=tol)
     assert abs(g.loc["all", "knn_accuracy"] - e.loc["all", "knn_accuracy"]) <= 0.02
+
+
+# --------------------------------------------------------------------------- blockwise spread and symmetry
+
+
+def test_blockwise_spread_and_symmetry_equal_the_one_piece_formulas() -> None:
+    from scipy.stats import differential_entropy
+
+    from core.analysis.spread import _BLOCK_ROWS, spread_report
+    from core.transform.whitening import symmetry_scores
+
+    rng = np.random.default_rng(4)
+    n, d = _BLOCK_ROWS + 1500, 24  # more rows than one block, so the blocks are really summed
+    X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) + 3.0
+    Xc = X - X.mean(axis=0)
+    vals, vecs = np.linalg.eigh(Xc.T @ Xc / (n - 1))
+    vals, vecs = vals[::-1], vecs[:, ::-1]
+    rep = spread_report(X)
+    np.testing.assert_allclose(rep.spectrum.explained, vals / vals.sum(), rtol=1e-10, atol=1e-14)
+    scores = Xc @ vecs * np.sqrt(d / vals.sum())
+    ratio = np.exp(differential_entropy(scores, method="vasicek", axis=0) - 0.5 * np.log(2 * np.pi * np.e))
+    np.testing.assert_allclose(rep.entropy_ratios, ratio, rtol=1e-9)
+    # symmetry: weighted covariance eigenvalues from the Gram matrix equal the SVD's squares
+    p = rng.random(n)
+    p /= p.sum()
+    mean = p @ X
+    lam = np.linalg.svd(np.sqrt(p)[:, None] * (X - mean), compute_uv=False) ** 2
+    q = lam / lam.sum()
+    second = -(q * np.log(q)).sum() / np.log(d)
+    first = 1 - np.linalg.norm(mean) / (p @ np.linalg.norm(X, axis=1))
+    s = symmetry_scores(X, p)
+    assert abs(s.second_moment - second) < 1e-12 and abs(s.first_moment - first) < 1e-12
