@@ -242,7 +242,7 @@ _EXPORTS: dict[str, str] = {
     "write_html_report": "core.report.document",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = sorted(_EXPORTS) + ["__version__"]  # noqa: PLE0605 (built from the catalogue above)
 
 
 def __getattr__(name: str) -> Any:

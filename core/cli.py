@@ -13,8 +13,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from core.exceptions import CorpusCompassError
 

@@ -7,17 +7,17 @@ parameter or model concerned and, where possible, say what to do instead.
 from __future__ import annotations
 
 __all__ = [
-    "CorpusCompassError",
-    "InputError",
-    "ParameterError",
-    "CorpusLoadError",
-    "ModelError",
-    "WeightHashMismatchError",
-    "CacheError",
-    "InsufficientDataError",
-    "BundleError",
-    "CorpusCompassWarning",
     "AnalysisCancelled",
+    "BundleError",
+    "CacheError",
+    "CorpusCompassError",
+    "CorpusCompassWarning",
+    "CorpusLoadError",
+    "InputError",
+    "InsufficientDataError",
+    "ModelError",
+    "ParameterError",
+    "WeightHashMismatchError",
 ]
 
 

@@ -6,13 +6,13 @@ and returns a pandas DataFrame; nothing here computes a statistic that ``Corpus.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
 from core.corpus import Corpus, CorpusStats
 
-__all__ = ["corpora_overview", "zipf_frame", "length_frame", "available_columns", "corpus_fingerprint"]
+__all__ = ["available_columns", "corpora_overview", "corpus_fingerprint", "length_frame", "zipf_frame"]
 
 OVERVIEW_COLUMNS = ["corpus", "documents", "tokens", "vocabulary", "median tokens/doc",
                     "p95 tokens/doc", "empty removed", "duplicates removed", "text column", "encoding",

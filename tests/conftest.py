@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
+
+from tests.chromium import launched_chromium
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -55,3 +57,10 @@ def fake_embedder() -> HashingEmbedder:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A launched headless Chromium (module-scoped: launching costs seconds on a loaded machine)."""
+    with launched_chromium() as browser:
+        yield browser

@@ -8,8 +8,7 @@
 
 from __future__ import annotations
 
-import pytest
-from robustness_support import CHROMIUM, CHROMIUM_ARGS, FUZZ_EXAMPLES, LOAD_REPORT, browser_unavailable
+from robustness_support import FUZZ_EXAMPLES, LOAD_REPORT
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -25,20 +24,5 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """A launched headless Chromium (module-scoped: launching costs seconds on a loaded machine)."""
-    if not CHROMIUM.exists():
-        browser_unavailable(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        browser_unavailable("the playwright Python package is not installed (pip install playwright)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 

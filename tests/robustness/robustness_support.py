@@ -19,15 +19,10 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS, browser_unavailable  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 
 # Payloads that would run script, load a resource or inject markup if any renderer failed to escape
 # them. Every one carries a marker so a test can check it arrived as literal text.
@@ -123,10 +118,6 @@ def count_example(target: str) -> None:
 # ----------------------------------------------------------------------------------------- browser
 
 
-def browser_unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI must run the browser tests (apt-get install -y chromium)")
-    pytest.skip(reason)
 
 
 class PageGuard:
