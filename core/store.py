@@ -132,6 +132,7 @@ class AnalysisStore:
         if not hasattr(result, "to_bundle"):
             raise ParameterError(f"result must be an AnalysisResult, got {type(result).__name__}")
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.remove_stale_partials()
         for _ in range(8):
             analysis_id = new_id()
             path = self._path(analysis_id)
@@ -141,6 +142,32 @@ class AnalysisStore:
             raise RuntimeError("could not find an unused analysis id")
         result.to_bundle(path, include_embeddings=include_embeddings)
         return analysis_id
+
+    def remove_stale_partials(self, *, older_than: float = 3600.0) -> int:
+        """Delete half-written bundles (``.<id>.zip.partial-*``) left by a save that was killed.
+
+        They are never served (their names are not valid ids); only those untouched for
+        ``older_than`` seconds are removed, so a save in progress in another process is left alone.
+        Returns how many were removed.
+        """
+        import shutil
+        import time
+
+        if not self.root.is_dir():
+            return 0
+        removed, now = 0, time.time()
+        for leftover in self.root.glob(f".*{_SUFFIX}.partial-*"):
+            try:
+                if now - leftover.lstat().st_mtime < older_than:
+                    continue
+                if leftover.is_dir() and not leftover.is_symlink():
+                    shutil.rmtree(leftover)
+                else:
+                    leftover.unlink()
+                removed += 1
+            except OSError:  # raced with another process cleaning up, or not ours to remove
+                continue
+        return removed
 
     def exists(self, analysis_id: Any) -> bool:
         """True when a saved analysis has this id (False for a malformed id, without any file access)."""

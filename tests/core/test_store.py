@@ -150,3 +150,22 @@ def test_id_pattern_is_anchored() -> None:
     assert ID_PATTERN.fullmatch("a" * 32)
     assert not is_valid_id("a" * 32 + "\n")
     assert not is_valid_id(" " + "a" * 32)
+
+
+def test_save_removes_stale_half_written_bundles_but_not_fresh_ones(tmp_path) -> None:
+    import os
+    import time
+
+    from core.store import AnalysisStore
+
+    store = AnalysisStore(tmp_path)
+    stale = tmp_path / ".abc.zip.partial-0123456789abcdef"
+    fresh = tmp_path / ".def.zip.partial-fedcba9876543210"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    assert store.remove_stale_partials() == 1
+    assert not stale.exists() and fresh.exists()
+    assert store.remove_stale_partials(older_than=0) == 1
+    assert not fresh.exists()
