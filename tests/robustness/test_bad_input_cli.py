@@ -48,9 +48,12 @@ def test_stats_of_an_empty_file(capsys, tmp_path: Path) -> None:
 def test_stats_names_the_bad_file_among_good_ones(capsys, tmp_path: Path, good: Path) -> None:
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("text,label\nok,a\nbad,b,c\n", encoding="utf-8")
-    assert _run(capsys, "stats", str(good), str(ragged)) == (
-        2, "", (f"corpus-compass stats: error: {ragged} could not be read as CSV: data row 2 (line 3) has 3 "
+    code, out, err = _run(capsys, "stats", str(good), str(ragged))
+    assert (code, err) == (
+        2, (f"corpus-compass stats: error: {ragged} could not be read as CSV: data row 2 (line 3) has 3 "
         "fields but the header has 2.\n"))
+    # the good file's statistics are still printed: one bad file hides nothing else
+    assert out.startswith(f"good  ({good})") and "documents" in out
 
 
 def test_stats_refuses_a_two_gigabyte_file_unread(capsys, tmp_path: Path) -> None:
