@@ -630,8 +630,8 @@ def load_embedder(model: str = "default", *, precision: str = "auto", device: st
         a path to a sentence-transformers model directory, or a Hugging Face hub id already in the
         local Hugging Face cache (downloaded only when ``CORPUS_COMPASS_ALLOW_DOWNLOAD=1``).
         ``"fast"``: a static token table distilled from the default model
-        (:class:`core.embed_static.StaticEmbedder`): thousands of times faster, but a different,
-        much coarser space (cosine to the default model about 0.4); never chosen automatically.
+        (:class:`core.embed_static.StaticEmbedder`): about 100x faster, but a different, much
+        coarser space (cosine to the default model about 0.4); never chosen automatically.
     precision : {"auto", "fp32", "bf16"}
         ``"auto"``: bf16 autocast where the CPU computes bf16 natively, else fp32.
     device : str
@@ -647,8 +647,9 @@ def load_embedder(model: str = "default", *, precision: str = "auto", device: st
         The default model is always checked against its own pin.
     backend : {"torch", "onnx"}
         ``"onnx"`` exports the model locally to ONNX and runs it with ONNX Runtime (fp32, CPU; about
-        1.5x the throughput of bf16 autocast at a minimum cosine of 0.9999998 to torch fp32; needs
-        the optional packages ``onnx`` and ``onnxruntime``); see :mod:`core.embed_onnx`.
+        1.4x the throughput of torch fp32 at a minimum cosine of 0.9999998 to it, slower than bf16
+        autocast where the CPU has native bf16; needs the optional packages ``onnx`` and
+        ``onnxruntime``); see :mod:`core.embed_onnx`.
 
     Returns
     -------

@@ -5,12 +5,13 @@ the torch backend does (same discovery, pinned-hash check, no remote code, no pi
 transformer and pooling modules to ONNX *locally* with ``torch.onnx.export``, and runs that graph
 with ONNX Runtime. Nothing is downloaded; the export is made from the hash-verified weights.
 
-Measured (``bench/bench_scale.py``, 2-core avx512_bf16 CPU, the sample corpora): about 1.5x the
-texts per CPU-second of the torch backend with bf16 autocast (the default there) and 1.9x torch
-fp32, with a minimum cosine of 0.9999998 to torch fp32 (bf16 autocast: 0.99997). It is not the
+Measured (``bench/bench_scale.py``, 2-core avx512_bf16 CPU, the sample corpora): about 1.4x the
+texts per CPU-second of the torch backend in fp32, with a minimum cosine of 0.9999998 to it. On a
+CPU with native bf16, torch with bf16 autocast (the default there) is faster still, so this backend
+is the fastest *exact fp32* path, and the fastest path on CPUs without native bf16. It is not the
 default because it needs two optional packages (``onnx`` to export, ``onnxruntime`` to run) and a
-one-off export of a few seconds per model; the fidelity bar for a default (min cosine >= 0.999) it
-passes with margin.
+one-off export of a few seconds per model; its fidelity would pass the bar for a default
+(min cosine >= 0.999) with margin.
 
 Choices where METHODS.md is silent, documented here:
 

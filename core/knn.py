@@ -301,9 +301,16 @@ def _pair_distances(X: np.ndarray, rows: np.ndarray, cols: np.ndarray, metric: s
     return out
 
 
+_NORM_BLOCK = 8192
+
+
 def _unit_rows(X: np.ndarray, dtype: type = np.float64) -> np.ndarray:
     Y = np.array(X, dtype=dtype, copy=True)
-    Y /= np.linalg.norm(Y, axis=1, keepdims=True)
+    # np.linalg.norm over row blocks: the same digits as one call (each row's sum is its own), without
+    # an (n, d) temporary of squares for the whole array
+    for start in range(0, Y.shape[0], _NORM_BLOCK):
+        block = Y[start:start + _NORM_BLOCK]
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
     return Y
 
 
@@ -395,6 +402,19 @@ def knn_graph(
     KnnGraph
         ``indices`` (n, k) int64 and ``distances`` (n, k) float32, ascending.
     """
+    return _knn_graph_and_distances(
+        X, k, metric=metric, method=method, exclude_self=exclude_self, random_state=random_state,
+        hnsw_m=hnsw_m, ef_construction=ef_construction, ef_search=ef_search, min_recall=min_recall,
+        recall_sample=recall_sample, exact_max_n=exact_max_n)[0]
+
+
+def _knn_graph_and_distances(X: Any, k: int, *, metric: str = "cosine", method: str = "auto",
+                             exclude_self: bool = True, random_state: Any = 0, hnsw_m: int = 32,
+                             ef_construction: int = 100, ef_search: int | None = None,
+                             min_recall: float = 0.95, recall_sample: int = 1000,
+                             exact_max_n: int = EXACT_MAX_N) -> tuple[KnnGraph, np.ndarray]:
+    """:func:`knn_graph` and its distances in float64 (n, k), for callers that need those digits
+    (the hubness reductions) without recomputing them."""
     _check_options(method, hnsw_m, ef_construction, ef_search, min_recall, recall_sample, exact_max_n)
     if not isinstance(exclude_self, (bool, np.bool_)):
         raise ParameterError(f"exclude_self must be True or False; got {exclude_self!r}")
@@ -429,12 +449,13 @@ def knn_graph(
     if not exclude_self:
         I = np.concatenate([rows[:, None], I], axis=1)
         D = np.concatenate([np.zeros((n, 1)), D], axis=1)
-    return KnnGraph(
+    graph = KnnGraph(
         indices=np.ascontiguousarray(I, dtype=np.int64),
         distances=np.ascontiguousarray(D, dtype=np.float32),
         metric=metric, method=method, k=k, n=n, recall=float(recall), recall_sample=n_sample,
         includes_self=not exclude_self, params=params,
     )
+    return graph, D
 
 
 def _hnsw_search(Xf32: np.ndarray, Xf: np.ndarray, k: int, metric: str, seed: int, m: int,

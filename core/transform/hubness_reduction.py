@@ -81,7 +81,7 @@ from core.knn import (
     KNN_METRICS,
     KnnGraph,
     _block_topk,
-    _pair_distances,
+    _knn_graph_and_distances,
     _unit_rows,
     check_embeddings,
     knn_graph,
@@ -424,10 +424,11 @@ class _HubnessReducer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
             if c < k:
                 raise ParameterError(f"n_candidates={self.n_candidates} must be at least k={k}")
             self.n_candidates_ = c
-            self.graph_ = knn_graph(arr, c, metric=self.metric, method=self.knn_method,
-                                    random_state=self.random_state)
-            D = _pair_distances(Xf, np.arange(n), self.graph_.indices, self.metric)
-            # re-sort on these float64 values: the kernels rely on rows being exactly ascending
+            # the float64 distances of the candidates come with the graph (the same _pair_distances
+            # of the same unit rows), so they are not computed a second time
+            self.graph_, D = _knn_graph_and_distances(arr, c, metric=self.metric, method=self.knn_method,
+                                                      random_state=self.random_state)
+            # rows are ascending in these float64 values (knn sorted them stably): the kernels rely on it
             order = np.argsort(D, axis=1, kind="stable")
             self.candidate_indices_ = np.take_along_axis(self.graph_.indices, order, axis=1)
             self.candidate_distances_ = np.take_along_axis(D, order, axis=1)

@@ -219,3 +219,28 @@ def test_blockwise_spread_and_symmetry_equal_the_one_piece_formulas() -> None:
     first = 1 - np.linalg.norm(mean) / (p @ np.linalg.norm(X, axis=1))
     s = symmetry_scores(X, p)
     assert abs(s.second_moment - second) < 1e-12 and abs(s.first_moment - first) < 1e-12
+
+
+# --------------------------------------------------------------------------- depth, both directions at once
+
+
+def test_depth_both_ways_normalises_once_and_equals_the_one_way_tests() -> None:
+    """The both-ways test normalises each corpus once (not four times) and must give the very depths,
+    statistics and quality indices of the two one-way tests, float32 input included."""
+    from core.analysis.depth import depth_rank_sum_test, depth_rank_sum_test_both_ways, tte_depth
+    from core.exceptions import CorpusCompassError
+
+    A, B = _clustered(700, seed=3), _clustered(500, seed=4, shift=2.0)
+    both = depth_rank_sum_test_both_ways(A, B, names=("a", "b"))
+    for got, want in ((both.a_reference, depth_rank_sum_test(A, B)), (both.b_reference, depth_rank_sum_test(B, A))):
+        np.testing.assert_allclose(got.depth_reference, want.depth_reference, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got.depth_sample, want.depth_sample, rtol=0, atol=1e-12)
+        assert got.statistic == pytest.approx(want.statistic, abs=1e-9)
+        assert got.quality_index == pytest.approx(want.quality_index, abs=1e-12)
+        assert (got.n_reference, got.n_sample) == (want.n_reference, want.n_sample)
+    np.testing.assert_allclose(both.a_reference.depth_reference, tte_depth(A), rtol=0, atol=1e-12)
+    assert both.a_reference.pvalue < 1e-6  # B is shifted: its documents are less deep in A
+    with pytest.raises(CorpusCompassError, match="dimension"):
+        depth_rank_sum_test_both_ways(A, B[:, :10])
+    with pytest.raises(CorpusCompassError, match="alternative"):
+        depth_rank_sum_test_both_ways(A, B, alternative="bigger")
