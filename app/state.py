@@ -27,8 +27,6 @@ RESULT = "cc_result"
 RESULT_TOKEN = "cc_result_token"
 # the settings (a dict) the current RESULT was computed with, shown on the Embed page
 RESULT_SETTINGS = "cc_result_settings"
-# warnings the methods gave while computing RESULT (shown with it)
-RESULT_NOTES = "cc_result_notes"
 # the analysis id when the session shows a shared, read-only analysis
 SHARED_ID = "cc_shared_id"
 # where a read-only analysis came from ("a shared link", "the bundle x.zip", ...); None = not read-only
@@ -97,19 +95,19 @@ def result() -> Any | None:
     return st.session_state.get(RESULT)
 
 
-def set_result(value: Any | None, *, settings: dict[str, Any] | None = None,
-               notes: list[str] | None = None) -> None:
-    """Make ``value`` the session's analysis; ``settings`` records what produced it, ``notes`` the
-    warnings the methods gave."""
+def set_result(value: Any | None, *, settings: dict[str, Any] | None = None) -> None:
+    """Make ``value`` the session's analysis; ``settings`` records what produced it."""
     st.session_state[RESULT] = value
-    st.session_state[RESULT_NOTES] = list(notes or [])
     st.session_state[RESULT_TOKEN] = secrets.token_hex(8) if value is not None else None
     st.session_state[RESULT_SETTINGS] = settings
     st.session_state[SAVED_ID] = None
 
 
 def result_notes() -> list[str]:
-    return st.session_state.get(RESULT_NOTES) or []
+    """The warnings the methods gave while computing the current result (stored in the result, so a
+    shared or uploaded analysis shows its own)."""
+    value = result()
+    return list(getattr(value, "notes", None) or [])
 
 
 def result_token() -> str | None:

@@ -48,6 +48,16 @@ def read_only_banner() -> None:
                 "recomputed here.", icon=":material/lock:")
 
 
+def method_notes(result: Any) -> None:
+    """The warnings the methods gave while computing ``result`` (stored in it, so a shared view shows
+    them as well), folded away under a count."""
+    notes = list(getattr(result, "notes", None) or [])
+    if notes:
+        with st.expander(f"Notes from the methods ({len(notes)})", icon=":material/warning:"):
+            for note in notes:
+                st.markdown(f"- {md(note)}")
+
+
 def require_result() -> Any:
     """The session's analysis, or a friendly message pointing to the Embed page (and stop)."""
     result = state.result()

@@ -27,7 +27,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from core.exceptions import CorpusLoadError, ParameterError
+from core.exceptions import CorpusCompassWarning, CorpusLoadError, ParameterError
 
 __all__ = ["add_compare_parser", "run_compare"]
 
@@ -201,6 +201,8 @@ def run_compare(args: argparse.Namespace) -> int:
                 print(f"corpus-compass compare: warning: {text}", file=sys.stderr)
     options = {key: value for key, value in vars(args).items() if key not in ("func", "command")}
     result = dataclasses.replace(result, manifest={**result.manifest, "command_line_options": options})
+    # the methods' own warnings travel with the result: report.html, manifest.json and the bundle
+    result = result.with_notes(str(w.message) for w in caught if issubclass(w.category, CorpusCompassWarning))
     started = time.perf_counter()
     written = write_contract(result, out, report_kwargs={"static_fallback": bool(args.static_charts)})
     # the time spent writing is part of the run: record it in summary.json (and the bundle) too

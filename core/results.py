@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -288,6 +288,21 @@ class AnalysisResult:
         """Corpus names in input order."""
         return self.corpora["corpus"].tolist()
 
+    @property
+    def notes(self) -> list[str]:
+        """Warnings the methods gave while computing this result (a fallback, an approximation, a
+        small corpus), kept in ``manifest["notes"]`` so that the report, the bundle and a shared view
+        show them too. Empty when there were none."""
+        value = self.manifest.get("notes")
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+
+    def with_notes(self, notes: Iterable[str]) -> AnalysisResult:
+        """A copy with ``notes`` added to :attr:`notes` (whitespace normalised, duplicates dropped,
+        order kept)."""
+        merged = list(dict.fromkeys([*self.notes, *(" ".join(str(n).split()) for n in notes)]))
+        merged = [n for n in merged if n]
+        return replace(self, manifest={**self.manifest, "notes": merged})
+
     def pair_names(self) -> list[tuple[str, str]]:
         """Unordered pairs of corpus names ``(a, b)`` with ``a`` before ``b`` in input order."""
         names = self.corpus_names
@@ -336,8 +351,8 @@ class AnalysisResult:
         weight_sha256, precision, identity, dimension}, ``depth_tests`` (one per ordered pair:
         {reference, other, W, pvalue, Q, n_reference, n_other, pvalue_adjusted}), ``tests`` (the other
         tests, one row each), ``verdicts``, ``hubness`` and ``spread`` (rows per corpus and pooled),
-        ``symmetry``, ``model_comparison``, ``n_word_shifts``, ``skipped``, ``timings``, ``created``,
-        ``corpus_compass_version``.
+        ``symmetry``, ``model_comparison``, ``n_word_shifts``, ``skipped``, ``notes`` (the methods'
+        warnings), ``timings``, ``created``, ``corpus_compass_version``.
         """
         model = self.manifest.get("model", {}) if isinstance(self.manifest.get("model"), Mapping) else {}
         depth = self.depth_tests.copy()
@@ -363,6 +378,7 @@ class AnalysisResult:
             "model_comparison": self.model_comparison,
             "n_word_shifts": len(self.words),
             "skipped": self.skipped,
+            "notes": self.notes,
             "timings": self.timings,
             "created": self.manifest.get("created"),
             "corpus_compass_version": self.manifest.get("corpus_compass_version"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.text import md
-from app.ui import chart, doc_table, explain, read_only_banner, require_result, skipped
+from app.ui import chart, doc_table, explain, method_notes, read_only_banner, require_result, skipped
 from core.report.charts import significance_chart
 
 P_FORMAT = "%.4g"
@@ -26,6 +26,7 @@ explain("**Depth** measures how central a document is to a corpus (0 to 2, large
         "p-value is corrected for multiple testing (Holm).", "depth", "tests")
 read_only_banner()
 result = require_result()
+method_notes(result)
 skipped(result, "depth", "tests")
 
 pairs = result.pair_names()

@@ -191,7 +191,8 @@ if run:
         with collect_notes() as caught:
             result = run_analysis(spec, embedder=embedder, second_embedder=second_embedder,
                                   progress=progress, should_stop=should_stop)
-        notes = list(dict.fromkeys(caught))
+        # kept in the result itself: the report, the bundle and a shared view show them too
+        result = result.with_notes(caught)
     except AnalysisCancelled:
         _cancelled()
         st.rerun()
@@ -204,5 +205,5 @@ if run:
                                         "settings you used.")))
         st.rerun()
     else:
-        state.set_result(result, settings=settings, notes=notes)
+        state.set_result(result, settings=settings)
         st.rerun()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.text import md
-from app.ui import chart, doc_table, explain, read_only_banner, require_result, skipped
+from app.ui import chart, doc_table, explain, method_notes, read_only_banner, require_result, skipped
 from core.report.charts import eigenspectrum_chart, k_occurrence_histogram
 from core.views import k_occurrence_summary
 
@@ -15,6 +15,7 @@ st.markdown("How the documents fill the embedding space: whether a few documents
             "neighbourhoods (hubness), and whether the space uses its dimensions evenly (spread).")
 read_only_banner()
 result = require_result()
+method_notes(result)
 
 hub_tab, spread_tab, symmetry_tab = st.tabs(["Hubness", "Spread and eigenspectrum", "Whitening symmetry"])
 

@@ -96,6 +96,9 @@ def _overview(result: AnalysisResult) -> ReportSection:
         skipped = pd.DataFrame({"part": [_STAGE_TITLES.get(s, s) for s in missing],
                                 "why it did not run": list(missing.values())})
         blocks.append(TableBlock(skipped, caption="Parts of the analysis that did not run", max_chars=400))
+    if result.notes:
+        blocks.append(TableBlock(pd.DataFrame({"note": result.notes}), max_chars=600,
+                                 caption="Notes from the methods (fallbacks, approximations, small corpora)"))
     return ReportSection(
         "Overview",
         "What was compared, with which model. Each document was turned into a vector by the embedding "

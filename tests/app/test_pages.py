@@ -208,6 +208,27 @@ def test_save_and_share_then_open_the_link_read_only(analysis_result: AnalysisRe
     assert viewer.code[0].value == f"?analysis={analysis_id}"
 
 
+def test_a_shared_analysis_shows_the_warnings_of_its_methods(analysis_result: AnalysisResult) -> None:
+    """The methods' warnings are stored in the result: the person who opens the link sees them too."""
+    note = "small corpora for word2vec: <b>games</b> (9,000 tokens); read the list as exploratory"
+    noted = analysis_result.with_notes([note, "HNSW recall@14 estimated at 0.910"])
+    at = open_page("report", noted)
+    at.button(key="save_share").click().run()
+    analysis_id = at.code[0].value.split("=", 1)[1]
+
+    viewer = open_page("data", query={"analysis": analysis_id})
+    assert not viewer.exception and viewer.title[0].value == "Compare corpora"
+    assert [e.label for e in viewer.expander if e.label.startswith("Notes from the methods")] == \
+        ["Notes from the methods (2)"]
+    shown = texts(viewer)
+    assert "HNSW recall@14 estimated at 0.910" in plain(shown)
+    assert "<b>games</b>" not in shown and r"\<b\>games\</b\>" in shown  # escaped: shown as text, not HTML
+    viewer.switch_page("views/words.py").run()
+    assert any("read the list as exploratory" in plain(w.value) for w in viewer.warning)
+    # without notes there is no such section
+    assert not [e for e in open_page("compare", analysis_result).expander if e.label.startswith("Notes")]
+
+
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "x" * 20, "a" * 31 + "!"])
 def test_a_malformed_link_gets_a_friendly_page(bad: str) -> None:
     at = open_page("data", query={"analysis": bad})

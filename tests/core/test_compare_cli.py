@@ -207,3 +207,26 @@ def test_argparse_rejects_unknown_choice(tmp_path, capsys):
         main(["compare", "a.csv", "b.csv", "--out", str(tmp_path), "--hubness-reduction", "magic"])
     assert exc.value.code == 2
     assert "invalid choice: 'magic'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_method_warnings_are_kept_in_manifest_summary_and_report(tmp_path, capsys):
+    """A warning a method gives (here: a file decoded with the cp1252 fallback) is printed AND kept
+    with the result: manifest.json and summary.json list it, report.html shows it (escaped)."""
+    games, science = _subsample(tmp_path, 30)
+    va, vb = _write_vectors(tmp_path, games, science)
+    frame = pd.read_csv(games)
+    frame.loc[0, "text"] = "Café <b>crème</b> — a game with accents"
+    frame.to_csv(games, index=False, encoding="cp1252")
+    out = tmp_path / "out"
+    code = main(["compare", str(games), str(science), "--text-column", "text", "--vectors", str(va), str(vb),
+                 "--analyses", "depth", "--out", str(out), "--no-cache", "--static-charts"])
+    assert code == 0
+    printed = [line for line in capsys.readouterr().err.splitlines() if "warning:" in line]
+    assert any("cp1252" in line for line in printed), printed
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert manifest["notes"] == summary["notes"]
+    assert len(manifest["notes"]) == 1 and "cp1252" in manifest["notes"][0] and "games.csv" in manifest["notes"][0]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Notes from the methods" in html and "cp1252" in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -135,3 +136,17 @@ def test_from_bundle_refuses_other_bundles(tmp_path):
     path = write_bundle(tmp_path / "other", manifest={}, tables={"x": pd.DataFrame({"a": [1]})})
     with pytest.raises(BundleError, match="does not hold an analysis result"):
         AnalysisResult.from_bundle(path)
+
+
+def test_notes_are_normalised_deduplicated_and_survive_a_bundle(tmp_path):
+    r = _small_result()
+    assert r.notes == [] and r.summary()["notes"] == []
+    noted = r.with_notes(["HNSW recall  0.91\n below 0.95", "HNSW recall 0.91 below 0.95", "", "<b>x</b>"])
+    assert noted.notes == ["HNSW recall 0.91 below 0.95", "<b>x</b>"]
+    assert r.notes == []  # a copy: the original is unchanged
+    assert noted.with_notes(["<b>x</b>", "third"]).notes == ["HNSW recall 0.91 below 0.95", "<b>x</b>", "third"]
+    back = AnalysisResult.from_bundle(noted.to_bundle(tmp_path / "a.zip", include_embeddings=True))
+    assert back.notes == noted.notes and back.equals(noted)
+    assert back.summary()["notes"] == noted.notes
+    # a manifest whose "notes" is not a list (hand-edited) reads as no notes, not as characters
+    assert dataclasses.replace(r, manifest={**r.manifest, "notes": "oops"}).notes == []
