@@ -43,7 +43,14 @@ def _embedder(model: str, precision: str, injected: str) -> Any:
 
 
 def embedder(model: str = "default", precision: str = "auto") -> Any:
-    """The embedder for ``model`` (loaded once per process), or the injected one (see module doc)."""
+    """The embedder for ``model`` (loaded once per process), or the injected one (see module doc).
+
+    Refused (ParameterError) when the operator's allow-list (``CORPUS_COMPASS_MODELS``) does not
+    list it: checked before anything touches the file system or the cache.
+    """
+    from core.model_policy import allowed_models, check_model_allowed
+
+    check_model_allowed(model, allowed_models())
     return _embedder(model, precision, os.environ.get(EMBEDDER_ENV, "").strip())
 
 

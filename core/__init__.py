@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # core.exceptions
     "AnalysisCancelled": "core.exceptions",
+    "AnalysisNotFoundError": "core.exceptions",
     "BundleError": "core.exceptions",
     "CacheError": "core.exceptions",
     "CorpusCompassError": "core.exceptions",
@@ -65,6 +66,15 @@ _EXPORTS: dict[str, str] = {
     "file_sha256": "core.embed",
     "load_embedder": "core.embed",
     "resolve_precision": "core.embed",
+    # core.embed_onnx, core.embed_static
+    "OnnxEmbedder": "core.embed_onnx",
+    "load_onnx_embedder": "core.embed_onnx",
+    "StaticEmbedder": "core.embed_static",
+    "distill_token_table": "core.embed_static",
+    "load_static_embedder": "core.embed_static",
+    # core.model_policy
+    "allowed_models": "core.model_policy",
+    "check_model_allowed": "core.model_policy",
     # core.cache
     "EmbeddingCache": "core.cache",
     "default_cache_dir": "core.cache",
@@ -105,7 +115,9 @@ _EXPORTS: dict[str, str] = {
     # core.transform.hubness_reduction
     "DisSimLocal": "core.transform.hubness_reduction",
     "HubnessReductionResult": "core.transform.hubness_reduction",
+    "CSLS": "core.transform.hubness_reduction",
     "LocalScaling": "core.transform.hubness_reduction",
+    "NICDM": "core.transform.hubness_reduction",
     "MutualProximity": "core.transform.hubness_reduction",
     "csls": "core.transform.hubness_reduction",
     "dissim_local": "core.transform.hubness_reduction",

@@ -12,6 +12,7 @@ from app.notes import collect as collect_notes
 from app.text import md
 from app.ui import explain, read_only_banner
 from core.exceptions import AnalysisCancelled, CorpusCompassError
+from core.model_policy import allowed_models
 from core.progress import ProgressMeter, format_seconds
 
 TRANSFORM_LABELS = {"center": "Centring", "whiten": "Standard whitening", "zipfian": "Zipfian whitening"}
@@ -80,6 +81,10 @@ with left:
                               help="A sentence-transformers model already on this computer: a folder, or a "
                                    "Hugging Face name in the local cache. Models that need to run their own "
                                    "code, or ship only pickled weights, are refused.").strip()
+    accepted = allowed_models()
+    if accepted is not None:
+        st.caption("This server accepts only these models (set by whoever runs it): "
+                   + ", ".join(md(name) for name in ("default", "fast", *accepted)) + ".")
     precision = st.radio("Precision", ["auto", "fp32", "bf16"], horizontal=True, key="precision",
                          help="auto: bfloat16 on CPUs that compute it natively (about 3x faster, cosine "
                               "≥ 0.9999 to fp32), else fp32.")

@@ -144,3 +144,29 @@ def test_warnings_of_the_methods_are_shown_with_the_result() -> None:
     at.switch_page("views/words.py").run()
     assert any("read the list as exploratory" in plain(w.value) for w in at.warning)
     assert at.dataframe  # the shift list is still shown
+
+
+def test_an_operator_allow_list_refuses_other_models_without_probing_paths(two_small, monkeypatch, tmp_path) -> None:
+    """With CORPUS_COMPASS_MODELS set, a model outside the list is refused before anything is loaded,
+    with the same words whether the folder exists or not; the corpora stay loaded."""
+    monkeypatch.setenv("CORPUS_COMPASS_MODELS", "org/listed-model")
+    at = _with_corpora(two_small)
+    at.radio(key="model_source").set_value("Another sentence-transformers model (name or local folder)").run()
+    assert any("This server accepts only these models" in plain(c.value) and "org/listed-model" in plain(c.value)
+               for c in at.caption)
+    at.pills(key="analyses").set_value(["depth"]).run()
+    errors = []
+    for name in (str(tmp_path), str(tmp_path / "missing")):
+        at.text_input(key="model_name").set_value(name).run()
+        at.button(key="run_analysis").click().run()
+        assert not at.exception
+        errors.append([plain(e.value) for e in at.error])
+    assert errors[0] == errors[1] == [
+        "The analysis could not run: this server accepts only these models: default, fast, org/listed-model "
+        "(a list set by whoever runs it, in CORPUS_COMPASS_MODELS); choose one of them"]
+    assert state.RESULT not in at.session_state or at.session_state[state.RESULT] is None
+    assert list(at.session_state[state.CORPORA]) == ["games", "science"]
+    # a listed name passes the check (here the suite's fake embedder stands in for it)
+    at.text_input(key="model_name").set_value("org/listed-model").run()
+    at.button(key="run_analysis").click().run()
+    assert not at.error and at.session_state[state.RESULT] is not None
