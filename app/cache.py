@@ -34,15 +34,22 @@ def _injected_embedder(spec: str) -> Any:
 
 
 @st.cache_resource(show_spinner="Loading the embedding model…", max_entries=4)
-def _embedder(model: str, precision: str, injected: str) -> Any:
+def _embedder(model: str, precision: str, backend: str, injected: str) -> Any:
     if injected:
         return _injected_embedder(injected)
     from core.embed import load_embedder
 
-    return load_embedder(model, precision=precision)
+    return load_embedder(model, precision=precision, backend=backend)
 
 
-def embedder(model: str = "default", precision: str = "auto") -> Any:
+def onnx_available() -> bool:
+    """Whether the ONNX Runtime backend's optional packages are installed (the 'fast' extra)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
+
+
+def embedder(model: str = "default", precision: str = "auto", backend: str = "torch") -> Any:
     """The embedder for ``model`` (loaded once per process), or the injected one (see module doc).
 
     Refused (ParameterError) when the operator's allow-list (``CORPUS_COMPASS_MODELS``) does not
@@ -51,7 +58,7 @@ def embedder(model: str = "default", precision: str = "auto") -> Any:
     from core.model_policy import allowed_models, check_model_allowed
 
     check_model_allowed(model, allowed_models())
-    return _embedder(model, precision, os.environ.get(EMBEDDER_ENV, "").strip())
+    return _embedder(model, precision, backend, os.environ.get(EMBEDDER_ENV, "").strip())
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=64)

@@ -61,6 +61,9 @@ def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", default="default",
                    help="'default' (bundled all-MiniLM-L6-v2), a model directory or a cached hub id")
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    p.add_argument("--backend", default="torch", choices=["torch", "onnx"],
+                   help="run the model with torch (default) or ONNX Runtime (fp32; needs the 'fast' extra: "
+                        "faster than torch fp32 on CPUs without native bf16)")
     p.add_argument("--second-model", help="a second model to compare with the first (model comparison)")
     p.add_argument("--k", type=int, default=10, help="neighbours for hubness and kNN overlap (10)")
     p.add_argument("--anchors", type=int, default=300, help="anchor documents for the model comparison (300)")
@@ -167,7 +170,7 @@ def build_spec(args: argparse.Namespace) -> Any:
                            format=args.format)
     if args.vectors is not None:
         corpora = [c.with_vectors(npy) for c, npy in zip(corpora, args.vectors)]
-    return Analysis(corpora=tuple(corpora), model=args.model, precision=args.precision,
+    return Analysis(corpora=tuple(corpora), model=args.model, precision=args.precision, backend=args.backend,
                     second_model=args.second_model, transforms=tuple(args.transforms),
                     hubness_reduction=args.hubness_reduction, analyses=frozenset(analyses), k=args.k,
                     n_anchors=args.anchors, anchor_method=args.anchor_method, n_permutations=args.permutations,

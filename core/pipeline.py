@@ -104,6 +104,7 @@ HUBNESS_REDUCTIONS: tuple[str, ...] = ("mp_empirical", "mp_gaussian", "local_sca
                                        "dissim_local")
 _ANCHOR_METHODS = ("uniform", "kmeans", "farthest")
 _PRECISIONS = ("auto", "fp32", "bf16")
+_BACKENDS = ("torch", "onnx")  # core.embed.BACKENDS, without importing torch
 _RESERVED_NAME = "all"
 
 Progress = Callable[[str, int, int, str], None]
@@ -127,6 +128,10 @@ class Analysis:
         Embedding model: ``"default"`` (bundled all-MiniLM-L6-v2), a local directory or a cached hub id.
         Ignored for the main space when every corpus has precomputed ``vectors``.
     precision : {"auto", "fp32", "bf16"}
+    backend : {"torch", "onnx"}
+        How the model runs: ``"torch"`` (default) or ONNX Runtime (fp32, CPU; the optional packages
+        ``onnx`` and ``onnxruntime``; faster than torch fp32, slower than bf16 autocast where the CPU
+        has native bf16); see :func:`core.embed.load_embedder`. Not used for ``"fast"``.
     second_model : str, optional
         A second model for the model comparison (``"models"``).
     transforms : tuple of {"zipfian", "center", "whiten"}
@@ -171,6 +176,7 @@ class Analysis:
     corpora: tuple[Corpus, ...]
     model: str = "default"
     precision: str = "auto"
+    backend: str = "torch"
     second_model: str | None = None
     transforms: tuple[str, ...] = ()
     hubness_reduction: str | None = None
@@ -280,6 +286,10 @@ def _validate(spec: Analysis) -> None:
         raise ParameterError(f"second_model must be a model name or None, got {spec.second_model!r}")
     if spec.precision not in _PRECISIONS:
         raise ParameterError(f"precision must be one of {', '.join(_PRECISIONS)}, got {spec.precision!r}")
+    if spec.backend not in _BACKENDS:
+        raise ParameterError(f"backend must be one of {', '.join(_BACKENDS)}, got {spec.backend!r}")
+    if spec.backend == "onnx" and spec.precision == "bf16":
+        raise ParameterError("backend 'onnx' runs fp32: use precision 'auto' or 'fp32' with it")
     _set(spec, "transforms", _choices(spec.transforms, "transforms", TRANSFORMS))
     _set(spec, "analyses", frozenset(_choices(spec.analyses, "analyses", ANALYSES)))
     if spec.hubness_reduction is not None and spec.hubness_reduction not in HUBNESS_REDUCTIONS:

@@ -127,10 +127,10 @@ def stage_load(ctx: RunContext) -> None:
 # --------------------------------------------------------------------------- embed
 
 
-def _load_model(name: str, precision: str) -> Any:
+def _load_model(name: str, precision: str, backend: str = "torch") -> Any:
     from core.embed import load_embedder
 
-    return load_embedder(name, precision=precision)
+    return load_embedder(name, precision=precision, backend=backend)
 
 
 def _embed_all(ctx: RunContext, embedder: Any, stage: str) -> dict[str, np.ndarray]:
@@ -163,7 +163,7 @@ def stage_embed(ctx: RunContext) -> None:
     else:
         if ctx.embedder is None:
             ctx.report("embed", 0, total, f"loading model {spec.model}")
-            ctx.embedder = _load_model(spec.model, spec.precision)
+            ctx.embedder = _load_model(spec.model, spec.precision, spec.backend)
         ctx.report("embed", 0, total, f"embedding with {getattr(ctx.embedder, 'name', 'the model')}")
         ctx.raw = _embed_all(ctx, ctx.embedder, "embed")
         ctx.models["model"] = model_info(ctx.embedder)
@@ -197,7 +197,7 @@ def stage_transform(ctx: RunContext) -> None:
 
             embedder = ctx.embedder
             if embedder is None:  # precomputed vectors: the bag of words uses the named model's tokens
-                embedder = ctx.embedder = _load_model(spec.model, spec.precision)
+                embedder = ctx.embedder = _load_model(spec.model, spec.precision, spec.backend)
             texts = [t for c in spec.corpora for t in c.texts]
             store("Zipfian-whitened bag of words", zipfian_sentence_vectors_from_model(texts, embedder))
         elif name == "center":
@@ -546,7 +546,7 @@ def stage_models(ctx: RunContext) -> None:
 
     if ctx.second_embedder is None:
         ctx.report("models", 0, 1, f"loading model {spec.second_model}")
-        ctx.second_embedder = _load_model(spec.second_model, spec.precision)
+        ctx.second_embedder = _load_model(spec.second_model, spec.precision, spec.backend)
     second = _embed_all(ctx, ctx.second_embedder, "models")
     A = np.vstack([ctx.raw[n] for n in ctx.names])
     B = np.vstack([second[n] for n in ctx.names])

@@ -162,11 +162,28 @@ def test_an_operator_allow_list_refuses_other_models_without_probing_paths(two_s
         assert not at.exception
         errors.append([plain(e.value) for e in at.error])
     assert errors[0] == errors[1] == [
-        "The analysis could not run: this server accepts only these models: default, fast, org/listed-model "
-        "(a list set by whoever runs it, in CORPUS_COMPASS_MODELS); choose one of them"]
+        ("The analysis could not run: this server accepts only these models: default, fast, org/listed-model "
+         "(a list set by whoever runs it, in CORPUS_COMPASS_MODELS); choose one of them")]
     assert state.RESULT not in at.session_state or at.session_state[state.RESULT] is None
     assert list(at.session_state[state.CORPORA]) == ["games", "science"]
     # a listed name passes the check (here the suite's fake embedder stands in for it)
     at.text_input(key="model_name").set_value("org/listed-model").run()
     at.button(key="run_analysis").click().run()
     assert not at.error and at.session_state[state.RESULT] is not None
+
+
+def test_the_onnx_runtime_can_be_chosen_and_is_recorded(two_small) -> None:
+    pytest.importorskip("onnxruntime")
+    at = _with_corpora(two_small)
+    assert at.radio(key="backend").value == "torch"
+    at.radio(key="backend").set_value("onnx").run()
+    at.radio(key="precision").set_value("bf16").run()
+    assert any("ONNX Runtime runs fp32" in plain(c.value) for c in at.caption)
+    at.pills(key="analyses").set_value(["depth"]).run()
+    at.button(key="run_analysis").click().run()
+    assert [plain(e.value) for e in at.error] == [
+        "The analysis could not run: backend 'onnx' runs fp32: use precision 'auto' or 'fp32' with it"]
+    at.radio(key="precision").set_value("auto").run()
+    at.button(key="run_analysis").click().run()
+    assert not at.error
+    assert at.session_state[state.RESULT].manifest["parameters"]["backend"] == "onnx"

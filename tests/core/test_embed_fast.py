@@ -176,3 +176,35 @@ def test_fast_embedder_end_to_end(tmp_path, monkeypatch, fp32) -> None:
     files[0].write_bytes(b"damaged")
     repaired = load_embedder("fast", precision="fp32")
     assert repaired.identity == fast.identity
+
+
+@pytest.mark.slow
+def test_compare_runs_the_onnx_backend_end_to_end(onnx_dir, fp32, tmp_path, monkeypatch, capsys) -> None:
+    """`corpus-compass compare --backend onnx`: the pipeline embeds with ONNX Runtime, the manifest says
+    so, and the depths equal those of torch fp32 to the precision of the embeddings."""
+    from core.cli import main
+
+    monkeypatch.setenv("CORPUS_COMPASS_CACHE_DIR", str(onnx_dir))  # the exported graph is reused
+    paths = []
+    for name, texts in (("a", TEXTS[: len(TEXTS) // 2]), ("b", TEXTS[len(TEXTS) // 2:])):
+        path = tmp_path / f"{name}.txt"
+        path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+        paths.append(str(path))
+    runs = {}
+    for backend, precision in (("onnx", "auto"), ("torch", "fp32")):
+        out = tmp_path / backend
+        code = main(["compare", *paths, "--backend", backend, "--precision", precision, "--analyses", "depth",
+                     "--out", str(out), "--quiet", "--no-cache"])
+        assert code == 0, capsys.readouterr().err
+        runs[backend] = out
+    import json
+
+    import pandas as pd
+
+    manifest = json.loads((runs["onnx"] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["backend"] == "onnx" and "onnx" in manifest["model"]["identity"].lower()
+    depth = {b: pd.read_csv(out / "documents.csv", encoding="utf-8-sig")["depth"].to_numpy() for b, out in runs.items()}
+    np.testing.assert_allclose(depth["onnx"], depth["torch"], atol=1e-5)
+    assert main(["compare", *paths, "--backend", "onnx", "--precision", "bf16", "--out", str(tmp_path / "x"),
+                 "--quiet"]) == 2
+    assert "backend 'onnx' runs fp32" in capsys.readouterr().err
