@@ -844,8 +844,8 @@ _FAMILIES = {
 # in a subfolder: bench/__main__.py reads every bench/results/*.json as a topic
 SERIES_FILE = ROOT / "bench" / "results" / "series" / "scale.json"
 # Okabe-Ito, then four more distinct colours (more families than Okabe-Ito has colours)
-_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442",
-            "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF"]
+_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#332288",
+            "#8C564B", "#AA3377", "#BCBD22", "#17BECF"]
 
 
 def _exponents(by_n: dict) -> tuple[float, float] | None:
@@ -856,19 +856,27 @@ def _exponents(by_n: dict) -> tuple[float, float] | None:
     return (fit_exponent(ns, [ok[n]["seconds"] for n in ns]), fit_exponent(ns, [ok[n]["cpu_seconds"] for n in ns]))
 
 
+# in the table, not in the figure: the candidate search inside the mutual proximity rows
+_NOT_PLOTTED = {"kNN HNSW/exact, 100 candidates"}
+_REFERENCES = ((1.0, "reference: time ∝ n"), (2.0, "reference: time ∝ n²"))
+
+
 def _plot(series: dict[str, dict], quick: bool) -> None:
-    """Log-log time against n, one colour per stage (its baseline dashed), exponents in the legend."""
+    """Log-log time against n, one colour per stage (its baseline dashed), exponents in the legend, and
+    grey dotted lines of slope 1 and 2 to read the growth against."""
     import altair as alt
     import pandas as pd
 
     from core.report.charts import chart_to_png
 
+    series = {label: by_n for label, by_n in series.items() if label not in _NOT_PLOTTED}
     labels: dict[str, list[str]] = {}
     for label, by_n in series.items():
         family, kind = _FAMILIES.get(label, (label, "Corpus Compass"))
         fit = _exponents(by_n)
         if fit is not None:
             labels.setdefault(family, []).append(f"{'baseline ' if kind == 'baseline' else ''}n^{fit[1]:.2f}")
+    clocks = (("CPU seconds (all threads)", "cpu_seconds"), ("wall seconds", "seconds"))
     records = []
     for label, by_n in series.items():
         family, kind = _FAMILIES.get(label, (label, "Corpus Compass"))
@@ -876,21 +884,32 @@ def _plot(series: dict[str, dict], quick: bool) -> None:
         for n, res in by_n.items():
             if "failed" in res:
                 continue
-            for clock, key in (("CPU seconds (all threads)", "cpu_seconds"), ("wall seconds", "seconds")):
+            for clock, key in clocks:
                 records.append({"n": int(n), "seconds": max(float(res[key]), 1e-4), "clock": clock,
                                 "stage": legend, "kind": kind})
     if not records:
         return
+    ns = sorted({r["n"] for r in records})
+    stages = sorted({r["stage"] for r in records})
+    for slope, name in _REFERENCES:  # through 0.01 s at the smallest n
+        for clock, _ in clocks:
+            records += [{"n": n, "seconds": 0.01 * (n / ns[0]) ** slope, "clock": clock, "stage": name,
+                         "kind": "reference"} for n in (ns[0], ns[-1])]
     chart = alt.Chart(pd.DataFrame(records)).mark_line(point=True).encode(
-        x=alt.X("n:Q", scale=alt.Scale(type="log"), title="documents n (two corpora of n/2)",
-                axis=alt.Axis(values=[1_000, 3_000, 10_000, 30_000, 100_000, 300_000], format="~s")),
+        x=alt.X("n:Q", scale=alt.Scale(type="log", domain=[ns[0] * 0.8, ns[-1] * 1.25], nice=False),
+                title="documents n (two corpora of n/2)",
+                axis=alt.Axis(values=[1_000, 3_000, 10_000, 30_000, 100_000, 200_000], format="~s")),
         y=alt.Y("seconds:Q", scale=alt.Scale(type="log"), title="seconds", axis=alt.Axis(format="~g")),
-        color=alt.Color("stage:N", title="stage (exponent b of CPU time ~ n^b)", scale=alt.Scale(range=_COLOURS),
+        color=alt.Color("stage:N", title="stage (exponent b of CPU time ~ n^b)",
+                        scale=alt.Scale(domain=stages + [name for _, name in _REFERENCES],
+                                        range=_COLOURS[:len(stages)] + ["#9E9E9E", "#9E9E9E"]),
                         legend=alt.Legend(labelLimit=600, titleLimit=600, columns=1)),
-        strokeDash=alt.StrokeDash("kind:N", sort=["Corpus Compass", "baseline"], legend=None),
+        strokeDash=alt.StrokeDash("kind:N", sort=["Corpus Compass", "baseline", "reference"],
+                                  scale=alt.Scale(domain=["Corpus Compass", "baseline", "reference"],
+                                                  range=[[1, 0], [6, 3], [2, 3]]), legend=None),
     ).properties(width=430, height=360).facet(
         column=alt.Column("clock:N", title="time against n, log-log" + (" (quick mode)" if quick else "")
-                          + "; dashed: the baseline it replaces"))
+                          + "; dashed: the baseline it replaces; grey dotted: slopes 1 and 2"))
     PLOT.parent.mkdir(parents=True, exist_ok=True)
     PLOT.write_bytes(chart_to_png(chart, scale=1.5))
     _log(f"wrote {PLOT}")
