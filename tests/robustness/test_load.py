@@ -145,12 +145,24 @@ async def _run_analysis(page, session: int) -> None:
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
+    progress = page.locator('[data-testid="stProgress"]').first
+    running = page.locator('[data-testid="stStatusWidget"]').first
     deadline = time.monotonic() + ANALYSIS_TIMEOUT / 1000
+    idle_since: float | None = None
     while time.monotonic() < deadline:
         if await ready.count():
             return
         if await failed.count():
             raise AssertionError(f"session {session}: {await failed.first.inner_text()}")
+        if await progress.is_visible() or await running.is_visible():
+            idle_since = None
+        elif idle_since is None:
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since > 20:
+            # the run ended but the page was not redrawn (the rerun that shows the result was lost):
+            # drawing the page again shows the stored result, or the message of a failed run
+            await page.get_by_role("link", name="Embed").click()
+            idle_since = None
         await page.wait_for_timeout(500)
     body = await page.inner_text("body")
     raise AssertionError(f"session {session}: the analysis was not ready after {ANALYSIS_TIMEOUT / 1000:.0f} s; "
