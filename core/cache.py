@@ -94,6 +94,12 @@ def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
     return any(s in message for s in ("not a database", "malformed", "corrupt"))
 
 
+def _is_lock(exc: sqlite3.DatabaseError) -> bool:
+    """Another connection holds the lock: transient, worth waiting for."""
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
 def _check_identity(identity: str) -> str:
     if not isinstance(identity, str) or not identity:
         raise ParameterError(f"identity must be a non-empty string (an embedder's .identity), got {identity!r}")
@@ -140,7 +146,7 @@ class EmbeddingCache:
             raise CacheError(f"cannot create the cache directory {path.parent}: {exc}; set "
                              f"{CACHE_DIR_ENV} to a writable directory") from exc
         try:
-            self._conn = self._open()
+            self._conn = self._open_waiting()
         except sqlite3.DatabaseError as exc:
             if not recover or not _is_corruption(exc):
                 raise CacheError(self._damaged_message(exc)) from exc
@@ -148,13 +154,33 @@ class EmbeddingCache:
             warnings.warn(f"the embedding cache {path} could not be read ({exc}); it was moved to "
                           f"{moved} and an empty cache was created", CorpusCompassWarning, stacklevel=2)
             try:
-                self._conn = self._open()
+                self._conn = self._open_waiting()
             except sqlite3.DatabaseError as exc2:
                 raise CacheError(self._damaged_message(exc2)) from exc2
 
     # -- connection management ------------------------------------------------------------------
 
+    def _open_waiting(self) -> sqlite3.Connection:
+        """:meth:`_open`, retried while another process holds the lock, for up to ``timeout`` seconds.
+
+        SQLite's busy handler does not cover every step of opening: switching a new file to WAL
+        while another process creates the same file can fail with "database is locked" at once."""
+        deadline = time.monotonic() + self.timeout
+        delay = 0.01
+        while True:
+            try:
+                return self._open()
+            except sqlite3.OperationalError as exc:
+                if not _is_lock(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(2.0 * delay, 0.25)
+
     def _damaged_message(self, exc: Exception) -> str:
+        if _is_lock(exc):
+            return (f"the embedding cache {self.path} stayed locked by another process for "
+                    f"{self.timeout:g} s ({exc}); try again when the other run has finished, or set "
+                    f"{CACHE_DIR_ENV} to another directory.")
         return (f"the embedding cache {self.path} cannot be used ({exc}). It only holds embeddings "
                 f"that can be recomputed: delete the file (and any {self.path.name}-wal/-shm next to "
                 f"it), or set {CACHE_DIR_ENV} to another directory.")

@@ -191,6 +191,31 @@ def test_two_processes_write_concurrently(tmp_path):
         assert found.all() and got[0, 0] == 7.0 and got[1, 0] == 29.0
 
 
+def test_many_processes_create_the_same_new_cache_at_once(tmp_path):
+    """Opening a NEW cache file from several processes at the same moment: SQLite reports "database is
+    locked" at once (no busy wait) while another process switches the file to WAL; the cache waits
+    and retries instead of failing (a CI run failed on this race)."""
+    script = textwrap.dedent(f"""
+        import sys, time, numpy as np
+        sys.path.insert(0, {str(ROOT)!r})
+        from core.cache import EmbeddingCache
+        path, start, who = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+        while time.time() < start:  # all processes open the file at the same moment
+            pass
+        with EmbeddingCache(path) as c:
+            c.put_many("shared", [f"{{who}}-{{i}}" for i in range(20)], np.ones((20, 8), np.float32))
+    """)
+    for attempt in range(4):
+        path = tmp_path / f"new-{attempt}.sqlite3"
+        start = time.time() + 2.0
+        procs = [subprocess.Popen([sys.executable, "-c", script, str(path), repr(start), str(w)],
+                                  stderr=subprocess.PIPE, text=True) for w in range(6)]
+        errors = [p.communicate(timeout=120)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 6, errors
+        with EmbeddingCache(path) as c:
+            assert c.count("shared") == 6 * 20
+
+
 # ---------------------------------------------------------------------------------------------------
 # embed_texts
 
