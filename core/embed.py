@@ -559,31 +559,13 @@ class SentenceTransformerEmbedder:
         """
         import torch
 
-        items = _check_texts(texts)
-        bs = self.batch_size if batch_size is None else _check_batch_size(batch_size)
-        n = len(items)
-        out = np.empty((n, self.dimension), dtype=np.float32)
-        if n == 0:
-            return out
-        lengths = self._token_lengths(items)
-        done = 0
+        def run(batch: list[str]) -> np.ndarray:
+            emb = self.model.encode(batch, batch_size=len(batch), show_progress_bar=False,
+                                    convert_to_tensor=True, normalize_embeddings=False)
+            return emb.float().cpu().numpy()
+
         with torch.inference_mode(), self._autocast():
-            for idx in _length_batches(lengths, bs, self.max_batch_tokens):
-                emb = self.model.encode([items[i] for i in idx], batch_size=len(idx),
-                                        show_progress_bar=False, convert_to_tensor=True,
-                                        normalize_embeddings=False)
-                vec = emb.float().cpu().numpy()
-                norms = np.linalg.norm(vec, axis=1, keepdims=True)
-                bad = ~np.isfinite(norms[:, 0]) | (norms[:, 0] == 0)
-                if bad.any():
-                    first = idx[int(np.flatnonzero(bad)[0])]
-                    raise ModelError(f"model {self.name!r} produced a zero or non-finite vector for "
-                                     f"texts[{first}] ({items[first][:60]!r}); try precision='fp32'")
-                out[idx] = vec / norms
-                done += len(idx)
-                if progress is not None:
-                    progress(done, n)
-        return out
+            return _encode_batched(self, texts, batch_size, run, "; try precision='fp32'", progress)
 
     def _token_lengths(self, items: list[str]) -> list[int]:
         """Tokens per text after truncation (only used to form batches; characters if no tokenizer)."""
@@ -597,6 +579,35 @@ class SentenceTransformerEmbedder:
             except (TypeError, ValueError, KeyError):  # an unusual tokenizer: fall back to characters
                 pass
         return [len(t) for t in items]
+
+
+def _encode_batched(embedder: Any, texts: Sequence[str], batch_size: int | None,
+                    run: Callable[[list[str]], np.ndarray], hint: str,
+                    progress: Callable[[int, int], None] | None) -> np.ndarray:
+    """The encode loop of the transformer backends (torch and ONNX Runtime): validate ``texts``, batch
+    them by token length (:func:`_length_batches`), embed each batch with ``run``, normalise the rows
+    and report ``progress(done, n)`` after every batch. A zero or non-finite vector is a
+    :class:`ModelError` naming the text, followed by ``hint`` (which starts with its own separator)."""
+    items = _check_texts(texts)
+    bs = embedder.batch_size if batch_size is None else _check_batch_size(batch_size)
+    n = len(items)
+    out = np.empty((n, embedder.dimension), dtype=np.float32)
+    if n == 0:
+        return out
+    done = 0
+    for idx in _length_batches(embedder._token_lengths(items), bs, embedder.max_batch_tokens):
+        vec = run([items[i] for i in idx])
+        norms = np.linalg.norm(vec, axis=1, keepdims=True)
+        bad = ~np.isfinite(norms[:, 0]) | (norms[:, 0] == 0)
+        if bad.any():
+            first = idx[int(np.flatnonzero(bad)[0])]
+            raise ModelError(f"model {embedder.name!r} produced a zero or non-finite vector for "
+                             f"texts[{first}] ({items[first][:60]!r}){hint}")
+        out[idx] = vec / norms
+        done += len(idx)
+        if progress is not None:
+            progress(done, n)
+    return out
 
 
 def _length_batches(lengths: Sequence[int], batch_size: int, max_tokens: int) -> Iterator[list[int]]:

@@ -181,29 +181,13 @@ class OnnxEmbedder:
         Batching is the torch backend's: by token length, at most ``batch_size`` texts and
         ``max_batch_tokens`` padded tokens per batch; ``progress(done, n)`` after every batch.
         """
-        from core.embed import _check_batch_size, _check_texts, _length_batches
+        from core.embed import _encode_batched
 
-        items = _check_texts(texts)
-        bs = self.batch_size if batch_size is None else _check_batch_size(batch_size)
-        n = len(items)
-        out = np.empty((n, self.dimension), dtype=np.float32)
-        if n == 0:
-            return out
-        lengths = self.base._token_lengths(items)
-        done = 0
-        for idx in _length_batches(lengths, bs, self.max_batch_tokens):
-            vec = self._run([items[i] for i in idx])
-            norms = np.linalg.norm(vec, axis=1, keepdims=True)
-            bad = ~np.isfinite(norms[:, 0]) | (norms[:, 0] == 0)
-            if bad.any():
-                first = idx[int(np.flatnonzero(bad)[0])]
-                raise ModelError(f"model {self.name!r} produced a zero or non-finite vector for texts[{first}] "
-                                 f"({items[first][:60]!r}) under ONNX Runtime; try backend='torch'")
-            out[idx] = vec / norms
-            done += len(idx)
-            if progress is not None:
-                progress(done, n)
-        return out
+        return _encode_batched(self, texts, batch_size, self._run, " under ONNX Runtime; try backend='torch'",
+                               progress)
+
+    def _token_lengths(self, items: list[str]) -> list[int]:
+        return self.base._token_lengths(items)
 
     def self_check(self) -> float:
         """Smallest cosine between this backend and the torch fp32 model over the probe texts."""
