@@ -189,3 +189,17 @@ def build_tiny_model(folder: Path, *, hidden: int = 16) -> Path:
 
 #: lines about the load test (sessions, time, peak memory), printed at the end of the session
 LOAD_REPORT: list[str] = []
+
+
+def tiny_result(**fields):
+    """A two-corpus AnalysisResult of one document each (``fields`` add or replace attributes), for
+    tests that forge or tamper with analysis bundles."""
+    from core.results import AnalysisResult, make_table
+
+    corpora = make_table("corpora", [
+        {"corpus": c, "n_documents": 1, "source": f"{c}.csv", "sha256": "0" * 64, "fingerprint": "f",
+         "text_column": "text", "n_empty_removed": 0, "n_duplicates_removed": 0} for c in ("a", "b")])
+    documents = make_table("documents", [
+        {"corpus": c, "doc_id": "1", "text": f"text of {c}", "depth": 1.0, "umap_x": 0.0, "umap_y": 1.0,
+         "k_occurrence": 1.0, "classifier_prob": 0.5} for c in ("a", "b")])
+    return AnalysisResult(**{"corpora": corpora, "documents": documents, "manifest": {"created": "x"}, **fields})

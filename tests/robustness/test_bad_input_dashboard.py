@@ -14,7 +14,7 @@ import struct
 import zipfile
 
 import pytest
-from robustness_support import HOSTILE_FILENAME, ROOT
+from robustness_support import HOSTILE_FILENAME, ROOT, tiny_result
 from streamlit.testing.v1 import AppTest
 
 from core.exceptions import CorpusCompassWarning
@@ -179,16 +179,7 @@ def test_fifty_files_at_once_one_of_them_broken(session) -> None:
 
 def _result_bundle(**edit) -> bytes:
     """Bundle bytes of a tiny AnalysisResult, edited by hand as ``edit`` says."""
-    from core.results import AnalysisResult, make_table
-
-    corpora = make_table("corpora", [
-        {"corpus": c, "n_documents": 1, "source": f"{c}.csv", "sha256": "0" * 64, "fingerprint": "f",
-         "text_column": "text", "n_empty_removed": 0, "n_duplicates_removed": 0} for c in ("a", "b")])
-    documents = make_table("documents", [
-        {"corpus": c, "doc_id": "1", "text": f"text of {c}", "depth": 1.0, "umap_x": 0.0, "umap_y": 1.0,
-         "k_occurrence": 1.0, "classifier_prob": 0.5} for c in ("a", "b")])
-    result = AnalysisResult(corpora=corpora, documents=documents, manifest={"created": "x"})
-    data = result.to_bundle_bytes()
+    data = tiny_result().to_bundle_bytes()
     if not edit:
         return data
     src = zipfile.ZipFile(io.BytesIO(data))

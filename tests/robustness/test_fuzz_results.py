@@ -7,27 +7,14 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from robustness_support import count_example, record_writes
+from robustness_support import count_example, record_writes, tiny_result
 from test_fuzz import FUZZ
 
 from core.exceptions import CorpusCompassError
 from core.report.bundle import bundle_bytes
 
-
-def _small_result():
-    from core.results import AnalysisResult, make_table
-
-    corpora = make_table("corpora", [
-        {"corpus": c, "n_documents": 1, "source": f"{c}.csv", "sha256": "0" * 64, "fingerprint": "f",
-         "text_column": "text", "n_empty_removed": 0, "n_duplicates_removed": 0} for c in ("a", "b")])
-    documents = make_table("documents", [
-        {"corpus": c, "doc_id": "1", "text": f"text of {c}", "depth": 1.0, "umap_x": 0.0, "umap_y": 1.0,
-         "k_occurrence": 1.0, "classifier_prob": 0.5} for c in ("a", "b")])
-    return AnalysisResult(corpora=corpora, documents=documents, skipped={"words": "too small"},
-                          embeddings={"a": np.ones((1, 2), np.float32)}, manifest={"created": "x"})
-
-
-RESULT_PARTS = _small_result()._bundle_parts(True)
+RESULT_PARTS = tiny_result(skipped={"words": "too small"},
+                           embeddings={"a": np.ones((1, 2), np.float32)})._bundle_parts(True)
 JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=True)
                            | st.text(max_size=6), lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(st.sampled_from(["word_vectors", "embeddings", "a", "0", ""]),
