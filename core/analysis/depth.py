@@ -64,6 +64,18 @@ def _unit_rows(X: np.ndarray) -> np.ndarray:
     return X / norms[:, None]
 
 
+def _in_sample(Fh: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Leave-one-out depths of unit rows ``Fh`` whose sum is ``m``."""
+    # x̂_i · m includes x̂_i · x̂_i = 1; removing it leaves the other n - 1 similarities.
+    # Rounding can push a depth of an exact duplicate a few ulps outside [0, 2]: clipped.
+    return np.clip(1.0 + (Fh @ m - 1.0) / (Fh.shape[0] - 1), 0.0, 2.0)
+
+
+def _out_of_sample(Xh: np.ndarray, m: np.ndarray, n_reference: int) -> np.ndarray:
+    """Depths of unit rows ``Xh`` in a reference of ``n_reference`` unit rows whose sum is ``m``."""
+    return np.clip(1.0 + Xh @ m / n_reference, 0.0, 2.0)
+
+
 def tte_depth(X: Any, reference: Any = None) -> np.ndarray:
     """TTE depth of each row of ``X``, exact closed form (Seegmiller & Preum 2023).
 
@@ -91,20 +103,12 @@ def tte_depth(X: Any, reference: Any = None) -> np.ndarray:
         In-sample depth of a single document (nothing to compare it with).
     """
     if reference is None:
-        F = as_embedding_matrix(X, name="X", min_rows=2)
-        Fh = _unit_rows(F)
-        m = Fh.sum(axis=0)
-        n = Fh.shape[0]
-        # x̂_i · m includes x̂_i · x̂_i = 1; removing it leaves the other n - 1 similarities.
-        depth = 1.0 + (Fh @ m - 1.0) / (n - 1)
-    else:
-        Xa = as_embedding_matrix(X, name="X", min_rows=1)
-        F = as_embedding_matrix(reference, name="reference", min_rows=1)
-        check_same_dimension(Xa, F, ("X", "reference"))
-        m = _unit_rows(F).sum(axis=0)
-        depth = 1.0 + _unit_rows(Xa) @ m / F.shape[0]
-    # Rounding can push a depth of an exact duplicate a few ulps outside [0, 2].
-    return np.clip(depth, 0.0, 2.0)
+        Fh = _unit_rows(as_embedding_matrix(X, name="X", min_rows=2))
+        return _in_sample(Fh, Fh.sum(axis=0))
+    Xa = as_embedding_matrix(X, name="X", min_rows=1)
+    F = as_embedding_matrix(reference, name="reference", min_rows=1)
+    check_same_dimension(Xa, F, ("X", "reference"))
+    return _out_of_sample(_unit_rows(Xa), _unit_rows(F).sum(axis=0), F.shape[0])
 
 
 def liu_singh_q(depth_reference: Any, depth_sample: Any) -> float:
@@ -315,21 +319,18 @@ def depth_rank_sum_test_both_ways(A: Any, B: Any, *, names: tuple[str, str] = ("
     check_name(names[1], "names[1]")
     check_choice(alternative, "alternative", _ALTERNATIVES)
     # each corpus is validated and normalised once, not once per direction and depth (at 200,000
-    # documents that repeated float64 copying took most of the time); the formulas are tte_depth's
+    # documents that repeated float64 copying took most of the time)
     Aa = as_embedding_matrix(A, name="F", min_rows=2)
     Ba = as_embedding_matrix(B, name="G", min_rows=2)
     check_same_dimension(Aa, Ba, ("F", "G"))
     Ah, Bh = _unit_rows(Aa), _unit_rows(Ba)
     del Aa, Ba
     mA, mB = Ah.sum(axis=0), Bh.sum(axis=0)
-    nA, nB = Ah.shape[0], Bh.shape[0]
-    depth_AA = np.clip(1.0 + (Ah @ mA - 1.0) / (nA - 1), 0.0, 2.0)
-    depth_BA = np.clip(1.0 + Bh @ mA / nA, 0.0, 2.0)
-    depth_BB = np.clip(1.0 + (Bh @ mB - 1.0) / (nB - 1), 0.0, 2.0)
-    depth_AB = np.clip(1.0 + Ah @ mB / nB, 0.0, 2.0)
     return BidirectionalDepthResult(
-        a_reference=_test_result(depth_AA, depth_BA, alternative, names[0], names[1]),
-        b_reference=_test_result(depth_BB, depth_AB, alternative, names[1], names[0]),
+        a_reference=_test_result(_in_sample(Ah, mA), _out_of_sample(Bh, mA, Ah.shape[0]), alternative,
+                                 names[0], names[1]),
+        b_reference=_test_result(_in_sample(Bh, mB), _out_of_sample(Ah, mB, Bh.shape[0]), alternative,
+                                 names[1], names[0]),
     )
 
 
