@@ -20,8 +20,8 @@ from typing import Any
 
 import streamlit as st
 
-from core.corpus import load_corpus
-from core.samples import list_samples
+from core.load.read import load_corpus
+from core.load.samples import list_samples
 
 EMBEDDER_ENV = "CORPUS_COMPASS_EMBEDDER"
 
@@ -37,7 +37,7 @@ def _injected_embedder(spec: str) -> Any:
 def _embedder(model: str, precision: str, backend: str, injected: str) -> Any:
     if injected:
         return _injected_embedder(injected)
-    from core.embed import load_embedder
+    from core.embed.factory import load_embedder
 
     return load_embedder(model, precision=precision, backend=backend)
 
@@ -55,7 +55,7 @@ def embedder(model: str = "default", precision: str = "auto", backend: str = "to
     Refused (ParameterError) when the operator's allow-list (``CORPUS_COMPASS_MODELS``) does not
     list it: checked before anything touches the file system or the cache.
     """
-    from core.model_policy import allowed_models, check_model_allowed
+    from core.embed.policy import allowed_models, check_model_allowed
 
     check_model_allowed(model, allowed_models())
     return _embedder(model, precision, backend, os.environ.get(EMBEDDER_ENV, "").strip())
@@ -93,7 +93,7 @@ def corpus_stats(_corpus: Any, key: str) -> Any:
 
 @st.cache_resource(show_spinner="Opening the shared analysis…", max_entries=16, ttl=3600)
 def _stored_result(analysis_id: str, root: str) -> Any:
-    from core.store import AnalysisStore
+    from core.results.store import AnalysisStore
 
     return AnalysisStore(root).load(analysis_id)
 
@@ -103,7 +103,7 @@ def stored_result(analysis_id: str) -> Any:
 
     Raises ParameterError (malformed id), AnalysisNotFoundError or BundleError.
     """
-    from core.store import AnalysisStore, is_valid_id
+    from core.results.store import AnalysisStore, is_valid_id
 
     store = AnalysisStore()
     # a deleted analysis must not stay reachable through the cache
@@ -115,7 +115,7 @@ def stored_result(analysis_id: str) -> Any:
 @st.cache_resource(show_spinner="Reading the analysis bundle…", max_entries=4)
 def bundle_result(data: bytes) -> Any:
     """An AnalysisResult from the bytes of an uploaded bundle (.zip). Raises BundleError."""
-    from core.results import AnalysisResult
+    from core.results.result import AnalysisResult
 
     return AnalysisResult.from_bundle(data)
 
@@ -123,7 +123,7 @@ def bundle_result(data: bytes) -> Any:
 @st.cache_resource(show_spinner="Reading the analysis bundle…", max_entries=2)
 def bundle_file_result(path: str) -> Any:
     """An AnalysisResult from a bundle on disk (``corpus-compass open BUNDLE``). Raises BundleError."""
-    from core.results import AnalysisResult
+    from core.results.result import AnalysisResult
 
     return AnalysisResult.from_bundle(path)
 

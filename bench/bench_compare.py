@@ -9,7 +9,7 @@ that the first corpus did not take. A unit found in several samples (boilerplate
 package contains the documentation.") is kept in the first of games, science, libdevel only. Every document is distinct within and across corpora; the two
 corpora share a topic (library packages), as real comparisons do.
 
-Runs: the command line itself, as a subprocess (``python -m core.cli compare A.csv B.csv --out DIR
+Runs: the command line itself, as a subprocess (``python -m cli compare A.csv B.csv --out DIR
 --quiet``, default model and settings: all analyses, no transforms), first with an empty embedding
 cache (cold), then again with the cache it filled (warm). Stage times come from each run's
 ``summary.json`` (``timings``; ``write`` is the time spent writing the output files), whole-run times
@@ -82,7 +82,7 @@ def build_corpora(n: int = 5000, *, seed: int = 0) -> tuple[list[str], list[str]
 
 def _compare(paths: tuple[Path, Path], out: Path, cache: Path) -> tuple[float, dict]:
     env = dict(os.environ, CORPUS_COMPASS_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "core.cli", "compare", str(paths[0]), str(paths[1]), "--text-column",
+    command = [sys.executable, "-m", "cli", "compare", str(paths[0]), str(paths[1]), "--text-column",
                "text", "--out", str(out), "--quiet"]
     start = time.perf_counter()
     done = subprocess.run(command, check=False, env=env, capture_output=True, text=True, cwd=ROOT)

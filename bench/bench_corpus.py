@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from bench.timing import best_of
-from core.corpus import Corpus, load_corpus
-from core.tokens import word_frequencies
+from core.load.corpus import Corpus
+from core.load.read import load_corpus
+from core.load.tokens import word_frequencies
 
 
 def _frame(n: int) -> pd.DataFrame:

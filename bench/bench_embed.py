@@ -80,8 +80,9 @@ def run(quick: bool = False) -> list[dict]:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from core.cache import EmbeddingCache, embed_texts
-    from core.embed import default_model_dir, load_embedder
+    from core.embed.cache import EmbeddingCache, embed_texts
+    from core.embed.factory import load_embedder
+    from core.embed.safety import default_model_dir
 
     n = 200 if quick else 1000
     repeat = 2 if quick else 3

@@ -54,8 +54,8 @@ def _sklearn_knn(X: np.ndarray, k: int) -> np.ndarray:
 
 
 def run(quick: bool = False) -> list[dict]:
+    from core.analysis.hubness import hubness_report
     from core.knn import knn_graph
-    from core.transform.hubness import hubness_report
     from core.transform.hubness_reduction import MutualProximity
 
     n_small, n_large = (3_000, 12_000) if quick else (20_000, 100_000)

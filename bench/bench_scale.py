@@ -99,8 +99,8 @@ def stage_data(n: int = 2500) -> dict:
     import warnings
 
     from core.analysis.spread import spread_report
-    from core.cache import embed_texts
-    from core.embed import load_embedder
+    from core.embed.cache import embed_texts
+    from core.embed.factory import load_embedder
     from core.knn import knn_graph
 
     warnings.simplefilter("ignore")
@@ -225,7 +225,7 @@ def baseline_knn(n: int) -> dict:
 
 def stage_reduction(n: int, approximate: bool) -> dict:
     """Gaussian mutual proximity, measures before/after; graph version (100 candidates) or full matrix."""
-    from core.transform.hubness_reduction import reduce_hubness
+    from core.analysis.hubness import reduce_hubness
 
     X = np.vstack(corpora(n))
     labels = np.repeat([0, 1], [n // 2, n - n // 2])
@@ -314,7 +314,7 @@ def baseline_mmd_loop(n: int, n_permutations: int) -> dict:
 
 
 def stage_attribution(n: int) -> dict:
-    from core.analysis.twosample import classifier_attribution
+    from core.analysis.attribution import classifier_attribution
 
     A, B = corpora(n)
     before = _peak()
@@ -342,8 +342,8 @@ def stage_umap(n: int, own_knn: bool) -> dict:
     """UMAP of both corpora: with the shared faiss graph (computed here, not timed) or umap-learn's own."""
     import warnings
 
+    from core.analysis.projection import DEFAULT_SAMPLE_THRESHOLD, project_corpora, trustworthiness
     from core.knn import knn_graph
-    from core.projection import DEFAULT_SAMPLE_THRESHOLD, project_corpora, trustworthiness
 
     A, B = corpora(n)
     graph = None
@@ -369,8 +369,9 @@ def stage_umap(n: int, own_knn: bool) -> dict:
 
 def stage_pipeline(n: int) -> dict:
     """run_analysis on two corpora of n/2 precomputed vectors: every analysis but words and models."""
-    from core.corpus import Corpus
-    from core.pipeline import Analysis, run_analysis
+    from core.load.corpus import Corpus
+    from core.pipeline.run import run_analysis
+    from core.pipeline.spec import Analysis
 
     A, B = corpora(n)
     ca = Corpus.from_texts([f"a {i}" for i in range(len(A))], name="a", vectors=A)
@@ -388,9 +389,9 @@ def stage_memory_200k(n_per_corpus: int) -> dict:
     import warnings
 
     from core.analysis.depth import depth_rank_sum_test_both_ways
+    from core.analysis.hubness import hubness_report
+    from core.analysis.projection import project_corpora
     from core.knn import knn_graph
-    from core.projection import project_corpora
-    from core.transform.hubness import hubness_report
 
     A, B = vectors(n_per_corpus, 1), vectors(n_per_corpus, 2, tilt=True)
     before = _peak()
@@ -424,7 +425,7 @@ def stage_cache(n: int, repeat_hit: bool) -> dict:
     The embedder is a deterministic stand-in (a hashed random vector per text, 384-d): this measures
     the cache and the streaming, not a model.
     """
-    from core.cache import EmbeddingCache, embed_texts
+    from core.embed.cache import EmbeddingCache, embed_texts
 
     class Stand:
         name = "bench-stand-in"
@@ -500,7 +501,7 @@ def stage_embed(n: int, variant: str, out: str) -> dict:
     if variant == "plain-fp32":
         from sentence_transformers import SentenceTransformer
 
-        from core.embed import default_model_dir
+        from core.embed.safety import default_model_dir
 
         model = SentenceTransformer(str(default_model_dir()), device="cpu")
         model.encode(texts[:4])
@@ -508,7 +509,7 @@ def stage_embed(n: int, variant: str, out: str) -> dict:
         def encode():
             return model.encode(texts, show_progress_bar=False, normalize_embeddings=True)
     else:
-        from core.embed import load_embedder
+        from core.embed.factory import load_embedder
 
         if variant.startswith("core-"):
             embedder = load_embedder("default", precision=variant.removeprefix("core-"))
@@ -867,7 +868,7 @@ def _plot(series: dict[str, dict], quick: bool) -> None:
     import altair as alt
     import pandas as pd
 
-    from core.report.charts import chart_to_png
+    from core.report.export import chart_to_png
 
     series = {label: by_n for label, by_n in series.items() if label not in _NOT_PLOTTED}
     labels: dict[str, list[str]] = {}

@@ -11,12 +11,12 @@ from scipy.spatial.distance import cdist
 from scipy.stats import ranksums
 
 from bench.timing import best_of
+from core.analysis.attribution import classifier_attribution
 from core.analysis.depth import depth_rank_sum_test, depth_rank_sum_test_both_ways
 from core.analysis.spread import spread_report
 from core.analysis.twosample import (
     DEFAULT_MAX_N,
     DEFAULT_N_PERMUTATIONS,
-    classifier_attribution,
     classifier_test,
     energy_test,
     mmd_test,

@@ -42,8 +42,8 @@ def _interleaved(fn_a: Any, fn_b: Any, repeat: int) -> tuple[tuple[float, Any], 
 def _umap_rows(n: int, repeat: int) -> list[dict]:
     from umap.umap_ import nearest_neighbors
 
+    from core.analysis.projection import trustworthiness, umap_projection
     from core.knn import knn_graph
-    from core.projection import trustworthiness, umap_projection
 
     X = _data(n)
     n_neighbors = 15
@@ -99,7 +99,7 @@ def _umap_rows(n: int, repeat: int) -> list[dict]:
 def _whitening_row(repeat: int) -> dict:
     from sklearn.decomposition import PCA
 
-    from core.embed import load_embedder
+    from core.embed.factory import load_embedder
     from core.transform.whitening import ZipfianWhitening
 
     M = load_embedder("default", precision="fp32").token_embeddings().astype(np.float64)

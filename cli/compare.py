@@ -41,7 +41,7 @@ def _comma_list(value: str) -> list[str]:
 
 def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``compare`` sub-command (with its handler in ``func``) and return its parser."""
-    from core.pipeline import ANALYSES, HUBNESS_REDUCTIONS, TRANSFORMS
+    from core.pipeline.spec import ANALYSES, HUBNESS_REDUCTIONS, TRANSFORMS
 
     p = subparsers.add_parser(
         "compare", help="compare two or more corpora and write the report (the whole pipeline)",
@@ -140,7 +140,7 @@ def _read_inputs(args: argparse.Namespace) -> list[tuple[bytes, str, str]]:
 
 
 def _analyses(args: argparse.Namespace) -> tuple[str, ...]:
-    from core.pipeline import ANALYSES
+    from core.pipeline.spec import ANALYSES
 
     chosen = list(args.analyses) if args.analyses else list(ANALYSES)
     for option, names in (("--analyses", chosen), ("--skip", args.skip)):
@@ -152,8 +152,8 @@ def _analyses(args: argparse.Namespace) -> tuple[str, ...]:
 
 def build_spec(args: argparse.Namespace) -> Any:
     """Load the corpora named in ``args`` and return the :class:`core.pipeline.Analysis` to run."""
-    from core.corpus import load_corpora
-    from core.pipeline import Analysis
+    from core.load.read import load_corpora
+    from core.pipeline.spec import Analysis
 
     if len(args.files) < 2:
         raise ParameterError(f"compare needs at least 2 corpus files, got {len(args.files)}")
@@ -180,7 +180,7 @@ def build_spec(args: argparse.Namespace) -> Any:
 
 def run_compare(args: argparse.Namespace) -> int:
     """Handler of ``compare``: build the spec, run the pipeline, write the contract; return 0."""
-    from core.pipeline import run_analysis
+    from core.pipeline.run import run_analysis
     from core.report.contract import write_contract, write_summary
 
     out = Path(args.out)

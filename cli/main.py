@@ -41,7 +41,7 @@ def _load_kwargs(args: argparse.Namespace) -> dict:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from core.corpus import load_corpus
+    from core.load.read import load_corpus
 
     rows, failures = [], []
     for path in args.files:
@@ -91,9 +91,9 @@ def _jsonable(value):
 def _cmd_embed(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from core.cache import EmbeddingCache, embed_texts
-    from core.corpus import load_corpus
-    from core.embed import load_embedder
+    from core.embed.cache import EmbeddingCache, embed_texts
+    from core.embed.factory import load_embedder
+    from core.load.read import load_corpus
 
     corpus = load_corpus(args.file, **_load_kwargs(args))
     embedder = load_embedder(args.model, precision=args.precision)
@@ -128,7 +128,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_open(args: argparse.Namespace) -> int:
-    from core.report.bundle import read_bundle
+    from core.results.bundle import read_bundle
 
     read_bundle(args.bundle)  # validate before starting a server for it
     args.samples = False
@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_embed)
 
     try:
-        from core.compare_cli import add_compare_parser
+        from cli.compare import add_compare_parser
     except ImportError:  # the compare command lives in its own module once the pipeline exists
         pass
     else:

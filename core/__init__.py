@@ -3,8 +3,9 @@
 The public catalogue. Names are imported lazily, so ``from core import load_corpus`` does not pay for
 torch, faiss or umap until a function that needs them is used.
 
-Data flows one way: load (``corpus``) → embed (``embed``, ``cache``) → transform (``transform``) →
-analyse (``analysis``, ``projection``) → report (``pipeline``, ``report``).
+Data flows one way, one subpackage per stage (docs/ARCHITECTURE.md): ``load`` → ``embed`` →
+``transform`` (with ``knn``) → ``analysis`` → ``results`` → ``pipeline`` → ``report``; the command
+line (``cli/``) and the dashboard (``app/``) sit on top.
 """
 
 from __future__ import annotations
@@ -29,60 +30,61 @@ _EXPORTS: dict[str, str] = {
     "ModelError": "core.exceptions",
     "ParameterError": "core.exceptions",
     "WeightHashMismatchError": "core.exceptions",
-    # core.corpus
-    "Corpus": "core.corpus",
-    "CorpusStats": "core.corpus",
-    "LoadReport": "core.corpus",
-    "fit_zipf": "core.corpus",
-    "load_corpora": "core.corpus",
-    "load_corpus": "core.corpus",
-    # core.tokens
-    "tokenize": "core.tokens",
-    "word_frequencies": "core.tokens",
-    # core.formats
-    "RawTable": "core.formats",
-    "decode_text": "core.formats",
-    "format_from_filename": "core.formats",
-    "format_size": "core.formats",
-    "normalise_encoding": "core.formats",
-    "read_table": "core.formats",
-    "zip_entry_count": "core.formats",
-    # core.samples
-    "SampleCorpus": "core.samples",
-    "list_samples": "core.samples",
-    "sample_dir": "core.samples",
-    "sample_path": "core.samples",
-    # core.overview
-    "available_columns": "core.overview",
-    "corpora_overview": "core.overview",
-    "corpus_fingerprint": "core.overview",
-    "length_frame": "core.overview",
-    "zipf_frame": "core.overview",
+    # core.load
+    "Corpus": "core.load.corpus",
+    "CorpusStats": "core.load.stats",
+    "LoadReport": "core.load.corpus",
+    "fit_zipf": "core.load.stats",
+    "load_corpora": "core.load.read",
+    "load_corpus": "core.load.read",
+    # core.load.tokens
+    "tokenize": "core.load.tokens",
+    "word_frequencies": "core.load.tokens",
+    # core.load.formats
+    "RawTable": "core.load.formats",
+    "decode_text": "core.load.encoding",
+    "format_from_filename": "core.load.formats",
+    "format_size": "core.load.formats",
+    "normalise_encoding": "core.load.encoding",
+    "read_table": "core.load.formats",
+    "zip_entry_count": "core.load.formats",
+    # core.load.samples
+    "SampleCorpus": "core.load.samples",
+    "list_samples": "core.load.samples",
+    "sample_dir": "core.load.samples",
+    "sample_path": "core.load.samples",
+    # core.load.overview
+    "available_columns": "core.load.overview",
+    "corpora_overview": "core.load.overview",
+    "corpus_fingerprint": "core.load.overview",
+    "length_frame": "core.load.overview",
+    "zipf_frame": "core.load.overview",
     # core.embed
-    "Embedder": "core.embed",
-    "SentenceTransformerEmbedder": "core.embed",
-    "cpu_supports_bf16": "core.embed",
-    "default_model_dir": "core.embed",
-    "file_sha256": "core.embed",
-    "load_embedder": "core.embed",
-    "resolve_precision": "core.embed",
-    # core.embed_onnx, core.embed_static
-    "OnnxEmbedder": "core.embed_onnx",
-    "load_onnx_embedder": "core.embed_onnx",
-    "StaticEmbedder": "core.embed_static",
-    "distill_token_table": "core.embed_static",
-    "load_static_embedder": "core.embed_static",
-    # core.model_policy
-    "allowed_models": "core.model_policy",
-    "check_model_allowed": "core.model_policy",
-    # core.cache
-    "EmbeddingCache": "core.cache",
-    "default_cache_dir": "core.cache",
-    "embed_texts": "core.cache",
-    # core.progress
-    "ProgressInfo": "core.progress",
-    "ProgressMeter": "core.progress",
-    "format_seconds": "core.progress",
+    "Embedder": "core.embed.base",
+    "SentenceTransformerEmbedder": "core.embed.torch_backend",
+    "cpu_supports_bf16": "core.embed.base",
+    "default_model_dir": "core.embed.safety",
+    "file_sha256": "core.embed.safety",
+    "load_embedder": "core.embed.factory",
+    "resolve_precision": "core.embed.base",
+    # core.embed.onnx_backend, core.embed.static
+    "OnnxEmbedder": "core.embed.onnx_backend",
+    "load_onnx_embedder": "core.embed.onnx_backend",
+    "StaticEmbedder": "core.embed.static",
+    "distill_token_table": "core.embed.static",
+    "load_static_embedder": "core.embed.static",
+    "load_torch_embedder": "core.embed.torch_backend",
+    # core.embed.policy
+    "allowed_models": "core.embed.policy",
+    "check_model_allowed": "core.embed.policy",
+    # core.embed.cache
+    "EmbeddingCache": "core.embed.cache",
+    "default_cache_dir": "core.embed.cache",
+    "embed_texts": "core.embed.cache",
+    # core.pipeline.progress
+    "ProgressInfo": "core.pipeline.progress",
+    "ProgressMeter": "core.pipeline.progress",
+    "format_seconds": "core.pipeline.progress",
     # core.knn
     "KnnGraph": "core.knn",
     "check_embeddings": "core.knn",
@@ -107,14 +109,14 @@ _EXPORTS: dict[str, str] = {
     "check_anchor_indices": "core.transform.relative",
     "relative_representation": "core.transform.relative",
     "select_anchors": "core.transform.relative",
-    # core.transform.hubness
-    "HubnessResult": "core.transform.hubness",
-    "hubness_report": "core.transform.hubness",
-    "k_occurrence": "core.transform.hubness",
-    "loo_knn_accuracy": "core.transform.hubness",
+    # core.analysis.hubness
+    "HubnessResult": "core.analysis.hubness",
+    "hubness_report": "core.analysis.hubness",
+    "k_occurrence": "core.analysis.hubness",
+    "loo_knn_accuracy": "core.analysis.hubness",
     # core.transform.hubness_reduction
     "DisSimLocal": "core.transform.hubness_reduction",
-    "HubnessReductionResult": "core.transform.hubness_reduction",
+    "HubnessReductionResult": "core.analysis.hubness",
     "CSLS": "core.transform.hubness_reduction",
     "LocalScaling": "core.transform.hubness_reduction",
     "NICDM": "core.transform.hubness_reduction",
@@ -125,7 +127,7 @@ _EXPORTS: dict[str, str] = {
     "make_reducer": "core.transform.hubness_reduction",
     "mutual_proximity": "core.transform.hubness_reduction",
     "nicdm": "core.transform.hubness_reduction",
-    "reduce_hubness": "core.transform.hubness_reduction",
+    "reduce_hubness": "core.analysis.hubness",
     # core.analysis.depth
     "BidirectionalDepthResult": "core.analysis.depth",
     "DepthExtremes": "core.analysis.depth",
@@ -136,9 +138,9 @@ _EXPORTS: dict[str, str] = {
     "liu_singh_q": "core.analysis.depth",
     "tte_depth": "core.analysis.depth",
     # core.analysis.twosample
-    "ClassifierAttribution": "core.analysis.twosample",
+    "ClassifierAttribution": "core.analysis.attribution",
     "TwoSampleResult": "core.analysis.twosample",
-    "classifier_attribution": "core.analysis.twosample",
+    "classifier_attribution": "core.analysis.attribution",
     "classifier_test": "core.analysis.twosample",
     "energy_test": "core.analysis.twosample",
     "mmd_test": "core.analysis.twosample",
@@ -184,48 +186,48 @@ _EXPORTS: dict[str, str] = {
     "train_word2vec": "core.analysis.shift",
     "trajectory": "core.analysis.shift",
     "word_shift": "core.analysis.shift",
-    # core.projection
-    "Projection": "core.projection",
-    "project_corpora": "core.projection",
-    "trustworthiness": "core.projection",
-    "umap_projection": "core.projection",
-    # core.results
-    "AnalysisResult": "core.results",
-    "empty_table": "core.results",
-    "json_value": "core.results",
-    "make_table": "core.results",
+    # core.analysis.projection
+    "Projection": "core.analysis.projection",
+    "project_corpora": "core.analysis.projection",
+    "trustworthiness": "core.analysis.projection",
+    "umap_projection": "core.analysis.projection",
+    # core.results.result
+    "AnalysisResult": "core.results.result",
+    "empty_table": "core.results.result",
+    "json_value": "core.results.result",
+    "make_table": "core.results.result",
     # core.pipeline
-    "Analysis": "core.pipeline",
-    "library_versions": "core.pipeline",
-    "model_info": "core.pipeline",
-    "run_analysis": "core.pipeline",
-    # core.views
-    "display_sample": "core.views",
-    "k_occurrence_summary": "core.views",
-    "shift_ranking": "core.views",
-    "word_neighbours": "core.views",
-    "word_trajectory": "core.views",
-    # core.store
-    "AnalysisStore": "core.store",
-    "default_store_dir": "core.store",
-    "is_valid_id": "core.store",
-    "new_id": "core.store",
+    "Analysis": "core.pipeline.spec",
+    "library_versions": "core.pipeline.manifest",
+    "model_info": "core.pipeline.manifest",
+    "run_analysis": "core.pipeline.run",
+    # core.results.queries
+    "display_sample": "core.results.queries",
+    "k_occurrence_summary": "core.results.queries",
+    "shift_ranking": "core.results.queries",
+    "word_neighbours": "core.results.queries",
+    "word_trajectory": "core.results.queries",
+    # core.results.store
+    "AnalysisStore": "core.results.store",
+    "default_store_dir": "core.results.store",
+    "is_valid_id": "core.results.store",
+    "new_id": "core.results.store",
     # core.report.tables
     "neutralize_cell": "core.report.tables",
     "neutralize_frame": "core.report.tables",
     "safe_csv": "core.report.tables",
     # core.report.charts
-    "chart_to_png": "core.report.charts",
-    "chart_to_spec": "core.report.charts",
-    "chart_to_svg": "core.report.charts",
+    "chart_to_png": "core.report.export",
+    "chart_to_spec": "core.report.export",
+    "chart_to_svg": "core.report.export",
     "corpus_colors": "core.report.charts",
     "depth_histogram": "core.report.charts",
     "eigenspectrum_chart": "core.report.charts",
     "k_occurrence_histogram": "core.report.charts",
     "map_chart": "core.report.charts",
     "rows_in_region": "core.report.charts",
-    "shift_bar_chart": "core.report.charts",
-    "significance_chart": "core.report.charts",
+    "shift_bar_chart": "core.report.ranking_charts",
+    "significance_chart": "core.report.ranking_charts",
     "truncate_text": "core.report.charts",
     "zipf_chart": "core.report.charts",
     # core.report.html
@@ -240,11 +242,11 @@ _EXPORTS: dict[str, str] = {
     "render_report": "core.report.html",
     "vega_javascript": "core.report.html",
     "write_report": "core.report.html",
-    # core.report.bundle
-    "Bundle": "core.report.bundle",
-    "bundle_bytes": "core.report.bundle",
-    "read_bundle": "core.report.bundle",
-    "write_bundle": "core.report.bundle",
+    # core.results.bundle
+    "Bundle": "core.results.bundle",
+    "bundle_bytes": "core.results.bundle",
+    "read_bundle": "core.results.bundle",
+    "write_bundle": "core.results.bundle",
     # core.report.contract
     "contract_tables": "core.report.contract",
     "write_contract": "core.report.contract",

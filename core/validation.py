@@ -15,16 +15,8 @@ import numpy as np
 
 from core.exceptions import InputError, InsufficientDataError, ParameterError
 
-__all__ = [
-    "as_embedding_matrix",
-    "check_choice",
-    "check_float",
-    "check_int",
-    "check_name",
-    "check_random_state",
-    "check_same_dimension",
-    "seed_of",
-]
+# the library's own argument checks: imported by its modules, not part of the public catalogue
+__all__: list[str] = []
 
 _MAX_LISTED = 5
 

@@ -14,7 +14,7 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_public_names_come_from_their_modules() -> None:
-    assert core.load_corpus.__module__ == "core.corpus"
+    assert core.load_corpus.__module__ == "core.load.read"
     assert core.depth_rank_sum_test.__module__ == "core.analysis.depth"
     assert core.run_analysis.__module__.startswith("core.pipeline")
 

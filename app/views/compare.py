@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.text import md
 from app.ui import chart, doc_table, explain, method_notes, read_only_banner, require_result, skipped
-from core.report.charts import significance_chart
+from core.report.ranking_charts import significance_chart
 
 P_FORMAT = "%.4g"
 KINDS = {

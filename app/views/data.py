@@ -10,7 +10,13 @@ from app import cache, state
 from app.text import md
 from app.ui import bundle_uploader, chart, read_only_banner
 from core.exceptions import CorpusCompassError
-from core.overview import available_columns, corpora_overview, corpus_fingerprint, length_frame, zipf_frame
+from core.load.overview import (
+    available_columns,
+    corpora_overview,
+    corpus_fingerprint,
+    length_frame,
+    zipf_frame,
+)
 from core.report.charts import zipf_chart
 
 UPLOAD_TYPES = ["csv", "tsv", "tab", "jsonl", "ndjson", "parquet", "txt", "zip"]

@@ -11,9 +11,9 @@ from app import cache, state
 from app.notes import collect as collect_notes
 from app.text import md
 from app.ui import explain, read_only_banner
+from core.embed.policy import allowed_models
 from core.exceptions import AnalysisCancelled, CorpusCompassError
-from core.model_policy import allowed_models
-from core.progress import ProgressMeter, format_seconds
+from core.pipeline.progress import ProgressMeter, format_seconds
 
 TRANSFORM_LABELS = {"center": "Centring", "whiten": "Standard whitening", "zipfian": "Zipfian whitening"}
 REDUCTION_LABELS = {
@@ -164,7 +164,8 @@ if previous is not None and not run:
 
 if run:
     state.set_run_message(None)
-    from core.pipeline import Analysis, run_analysis
+    from core.pipeline.run import run_analysis
+    from core.pipeline.spec import Analysis
 
     def _cancelled() -> None:
         state.set_run_message(("warning", ("The analysis was cancelled; nothing was kept except the "

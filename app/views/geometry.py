@@ -8,7 +8,7 @@ import streamlit as st
 from app.text import md
 from app.ui import chart, doc_table, explain, method_notes, read_only_banner, require_result, skipped
 from core.report.charts import eigenspectrum_chart, k_occurrence_histogram
-from core.views import k_occurrence_summary
+from core.results.queries import k_occurrence_summary
 
 st.title("Space geometry")
 st.markdown("How the documents fill the embedding space: whether a few documents crowd everyone's "

@@ -9,7 +9,7 @@ from app import cache, state
 from app.text import md
 from app.ui import doc_table, explain, read_only_banner, require_result, skipped
 from core.report.charts import map_chart, rows_in_region
-from core.views import display_sample
+from core.results.queries import display_sample
 
 MAX_POINTS = 5000
 FIXED = ["corpus", "doc_id", "text", "depth", "umap_x", "umap_y", "k_occurrence", "classifier_prob"]

@@ -92,7 +92,7 @@ else:
                 "page, without recomputing. The link contains a random id of 192 bits: only people you "
                 "give it to can open it.")
     if st.button("Save and share", type="primary", key="save_share", icon=":material/share:"):
-        from core.store import AnalysisStore
+        from core.results.store import AnalysisStore
 
         try:
             state.set_saved_id(AnalysisStore().save(result))

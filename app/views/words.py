@@ -10,8 +10,8 @@ from app import state
 from app.text import md
 from app.ui import chart, explain, read_only_banner, require_result, skipped
 from core.exceptions import CorpusCompassError
-from core.report.charts import shift_bar_chart
-from core.views import shift_ranking, word_neighbours, word_trajectory
+from core.report.ranking_charts import shift_bar_chart
+from core.results.queries import shift_ranking, word_neighbours, word_trajectory
 
 st.title("Word shift")
 explain("Word vectors are trained on each corpus against one shared *compass*, so the same word's vectors "

@@ -32,14 +32,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from core.analysis._validation import (
-    as_embedding_matrix,
-    check_choice,
-    check_int,
-    check_name,
-    check_same_dimension,
-)
 from core.exceptions import InsufficientDataError, ParameterError
+from core.validation import as_embedding_matrix, check_choice, check_int, check_name, check_same_dimension
 
 __all__ = [
     "BidirectionalDepthResult",

@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from core.analysis._validation import check_choice
 from core.exceptions import InputError
+from core.validation import check_choice
 
 __all__ = ["CORRECTION_NAMES", "DEFAULT_CORRECTION", "adjust_pvalues"]
 

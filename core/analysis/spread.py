@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from core.analysis._validation import as_embedding_matrix
 from core.exceptions import InsufficientDataError
+from core.validation import as_embedding_matrix
 
 __all__ = [
     "Eigenspectrum",
@@ -322,7 +322,7 @@ def spread_report(X: Any, *, name: str = "X") -> SpreadReport:
     -------
     SpreadReport
     """
-    from core.analysis._validation import check_name
+    from core.validation import check_name
 
     check_name(name, "name")
     Xa = as_embedding_matrix(X, name="X", min_rows=2, min_cols=2)

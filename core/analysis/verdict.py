@@ -40,11 +40,11 @@ from typing import Any
 
 import numpy as np
 
-from core.analysis._validation import check_choice, check_float
 from core.analysis.depth import BidirectionalDepthResult
 from core.analysis.multitest import CORRECTION_NAMES, DEFAULT_CORRECTION, adjust_pvalues
 from core.analysis.twosample import TwoSampleResult
 from core.exceptions import ParameterError
+from core.validation import check_choice, check_float
 
 __all__ = ["AUC_THRESHOLDS", "ComparisonSummary", "effect_size_word", "summarize_comparison"]
 

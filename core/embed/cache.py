@@ -51,7 +51,7 @@ from core.exceptions import CacheError, CorpusCompassWarning, InputError, ModelE
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from typing_extensions import Self
 
-    from core.embed import Embedder
+    from core.embed.base import Embedder
 
 __all__ = ["CACHE_DIR_ENV", "CACHE_FILENAME", "EmbeddingCache", "default_cache_dir", "embed_texts"]
 

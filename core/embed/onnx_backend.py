@@ -50,6 +50,9 @@ from typing import Any
 
 import numpy as np
 
+from core.embed.base import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, _encode_batched
+from core.embed.cache import default_cache_dir
+from core.embed.torch_backend import load_torch_embedder
 from core.exceptions import ModelError, ParameterError
 
 __all__ = ["OnnxEmbedder", "load_onnx_embedder"]
@@ -181,8 +184,6 @@ class OnnxEmbedder:
         Batching is the torch backend's: by token length, at most ``batch_size`` texts and
         ``max_batch_tokens`` padded tokens per batch; ``progress(done, n)`` after every batch.
         """
-        from core.embed import _encode_batched
-
         return _encode_batched(self, texts, batch_size, self._run, " under ONNX Runtime; try backend='torch'",
                                progress)
 
@@ -247,19 +248,15 @@ def load_onnx_embedder(model: str = "default", *, cache_dir: str | os.PathLike |
         ``onnx`` or ``onnxruntime`` missing, a model architecture the export does not support, or an
         export that fails the self-check.
     """
-    from core.embed import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, load_embedder
-
     ort = _require("onnxruntime", "to run the exported model")
-    base = load_embedder(model, precision="fp32", device="cpu",
-                         batch_size=DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
-                         max_batch_tokens=DEFAULT_MAX_BATCH_TOKENS if max_batch_tokens is None else max_batch_tokens,
-                         expected_sha256=expected_sha256, backend="torch")
+    base = load_torch_embedder(model, precision="fp32", device="cpu",
+                               batch_size=DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
+                               max_batch_tokens=DEFAULT_MAX_BATCH_TOKENS if max_batch_tokens is None else max_batch_tokens,
+                               expected_sha256=expected_sha256)
     _check_modules(base)
     input_names = [name for name in ("input_ids", "attention_mask", "token_type_ids")
                    if name in base.tokenizer("a", return_tensors="np")]
     if cache_dir is None:
-        from core.cache import default_cache_dir
-
         cache_dir = default_cache_dir()
     path = _graph_path(base, Path(cache_dir).expanduser())
     try:

@@ -49,6 +49,9 @@ from typing import Any
 
 import numpy as np
 
+from core.embed.base import _check_batch_size, _check_texts
+from core.embed.cache import default_cache_dir
+from core.embed.torch_backend import load_torch_embedder
 from core.exceptions import ModelError
 
 __all__ = ["SIF_A", "StaticEmbedder", "distill_token_table", "load_static_embedder"]
@@ -162,8 +165,6 @@ class StaticEmbedder:
         """Embed ``texts`` into an (n, d) float32 array of unit rows, in input order."""
         from scipy.sparse import csr_matrix
 
-        from core.embed import _check_batch_size, _check_texts
-
         items = _check_texts(texts)
         bs = self.batch_size if batch_size is None else _check_batch_size(batch_size)
         n = len(items)
@@ -215,12 +216,8 @@ def load_static_embedder(model: str = "default", *, cache_dir: str | os.PathLike
     -------
     StaticEmbedder
     """
-    from core.embed import load_embedder
-
-    base = load_embedder(model, precision=precision)
+    base = load_torch_embedder(model, precision=precision)
     if cache_dir is None:
-        from core.cache import default_cache_dir
-
         cache_dir = default_cache_dir()
     key = f"v{_VERSION}|{base.identity}"
     path = Path(cache_dir).expanduser() / "static" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.npy"

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from core.corpus import Corpus, CorpusStats
+from core.load.corpus import Corpus
+from core.load.stats import CorpusStats
 
 __all__ = ["available_columns", "corpora_overview", "corpus_fingerprint", "length_frame", "zipf_frame"]
 
@@ -69,9 +70,9 @@ def available_columns(data: bytes, filename: str) -> list[str]:
     Raises :class:`~core.exceptions.CorpusLoadError` for files that cannot be read, with the same
     message :func:`core.corpus.load_corpus` would give.
     """
-    from core.corpus import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNCOMPRESSED_BYTES
     from core.exceptions import CorpusLoadError
-    from core.formats import format_from_filename, format_size, read_table
+    from core.load.formats import format_from_filename, format_size, read_table
+    from core.load.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNCOMPRESSED_BYTES
 
     if len(data) > DEFAULT_MAX_BYTES:
         raise CorpusLoadError(f"{filename} is {format_size(len(data))}, above the limit of "

@@ -1,4 +1,4 @@
-"""Corpora: loading, cleaning and descriptive statistics.
+"""Reading corpus files: :func:`load_corpus`, :func:`load_corpora` and text-column inference.
 
 ``load_corpus`` reads CSV, TSV, JSONL, Parquet, plain text (one document per line) or a zip of .txt
 files (one document per file) into an immutable :class:`Corpus`, with a :class:`LoadReport` that says
@@ -31,6 +31,7 @@ Choices the specification leaves open:
   Bull. Rev. 2014). Its R² is reported with it.
 """
 
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,9 +39,7 @@ import io
 import math
 import os
 import warnings
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -50,447 +49,23 @@ import pandas as pd
 from core.exceptions import (
     CorpusCompassWarning,
     CorpusLoadError,
-    InputError,
-    InsufficientDataError,
     ParameterError,
 )
-from core.formats import (
-    ACCEPTED_EXTENSIONS,
-    RawTable,
-    format_from_filename,
-    format_size,
-    normalise_encoding,
-    read_table,
-)
-from core.tokens import tokenize
+from core.load.corpus import Corpus, LoadReport, _check_unique_ids, _fail, _keep_mask
+from core.load.encoding import normalise_encoding
+from core.load.formats import ACCEPTED_EXTENSIONS, RawTable, format_from_filename, format_size, read_table
+from core.load.vectors import _vectors_of
 
-__all__ = [
-    "DEFAULT_MAX_BYTES",
-    "DEFAULT_MAX_UNCOMPRESSED_BYTES",
-    "Corpus",
-    "CorpusStats",
-    "LoadReport",
-    "fit_zipf",
-    "load_corpora",
-    "load_corpus",
-]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_UNCOMPRESSED_BYTES", "load_corpora", "load_corpus"]
 
 DEFAULT_MAX_BYTES = 500_000_000
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 1_000_000_000
-_PLOT_RANKS = 500
 # Column profiles (text or not, mean length) are estimated on this many evenly spaced rows.
 _PROFILE_SAMPLE = 20_000
 _NUMBER = r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*"
 _NUMERIC_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "complex", "boolean")
 
 Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
-
-
-# ------------------------------------------------------------------------------------ result types
-
-
-@dataclass(frozen=True)
-class LoadReport:
-    """How a corpus file was read.
-
-    Attributes
-    ----------
-    path : str or None
-        Filesystem path, when the corpus was read from one.
-    filename : str
-        The name used in messages (the path, the upload's filename, or ``"<bytes>"``).
-    format : str
-        ``"csv"``, ``"tsv"``, ``"jsonl"``, ``"parquet"``, ``"txt"``, ``"zip"``, or ``"memory"`` for
-        :meth:`Corpus.from_texts`.
-    encoding : str or None
-        Codec used to decode the file (None for Parquet and in-memory corpora).
-    encoding_fallback : bool
-        True when the file was not UTF-8 (nor had a byte-order mark) and was decoded as cp1252 or
-        latin-1; ``encoding_message`` then names the file and the first byte that was not UTF-8.
-    text_column, text_column_inferred, text_column_reason
-        The column the texts came from, whether it was inferred, and why it was chosen.
-    n_rows_read : int
-        Records in the source (data rows, JSON lines, text lines or .txt members).
-    n_empty_removed, n_duplicates_removed : int
-        Rows removed because their text was empty or whitespace-only, or an exact repeat of an
-        earlier text.
-    n_documents : int
-        Documents kept.
-    notes : tuple of str
-        Anything else the user should know (delimiter guessed, members skipped, options ignored).
-    """
-
-    path: str | None
-    filename: str
-    format: str
-    encoding: str | None
-    encoding_fallback: bool
-    encoding_message: str | None
-    text_column: str
-    text_column_inferred: bool
-    text_column_reason: str | None
-    n_rows_read: int
-    n_empty_removed: int
-    n_duplicates_removed: int
-    n_documents: int
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out["notes"] = list(self.notes)
-        return out
-
-
-@dataclass(frozen=True, repr=False)
-class CorpusStats:
-    """Descriptive statistics of a corpus, from :func:`core.tokens.tokenize`.
-
-    Attributes
-    ----------
-    n_documents, n_tokens, vocabulary_size : int
-        Documents, tokens over all documents, distinct tokens.
-    tokens_min, tokens_median, tokens_mean, tokens_p95, tokens_max : float
-        Distribution of tokens per document (the 95th percentile by linear interpolation).
-    histogram_counts : ndarray of shape (n_bins,)
-    histogram_edges : ndarray of shape (n_bins + 1,)
-        Histogram of tokens per document: one bin per length when the lengths span at most
-        ``bins`` values (bin ``[k, k+1)`` holds documents of exactly k tokens), else ``bins``
-        equal-width bins; the last bin is closed.
-    n_empty_removed, n_duplicates_removed : int
-        Copied from the load report.
-    top_words : tuple of (str, int)
-        Most frequent tokens, ties broken alphabetically.
-    zipf_ranks, zipf_frequencies : ndarray of shape (n_points,)
-        Rank–frequency pairs for a log-log plot: every rank when there are at most 500 word types,
-        else 500 ranks spaced evenly in log scale (always including the first and the last).
-    zipf_exponent, zipf_intercept, zipf_r2 : float or None
-        Least-squares fit log10 f = intercept - exponent * log10 r over all ranks (see
-        :func:`fit_zipf`); None when there are fewer than two word types.
-    """
-
-    name: str
-    n_documents: int
-    n_tokens: int
-    vocabulary_size: int
-    tokens_min: float
-    tokens_median: float
-    tokens_mean: float
-    tokens_p95: float
-    tokens_max: float
-    histogram_counts: np.ndarray
-    histogram_edges: np.ndarray
-    n_empty_removed: int
-    n_duplicates_removed: int
-    top_words: tuple[tuple[str, int], ...]
-    zipf_ranks: np.ndarray
-    zipf_frequencies: np.ndarray
-    zipf_exponent: float | None
-    zipf_intercept: float | None
-    zipf_r2: float | None
-
-    def __repr__(self) -> str:
-        zipf = "None" if self.zipf_exponent is None else f"{self.zipf_exponent:.3f}"
-        return (f"CorpusStats(name={self.name!r}, n_documents={self.n_documents}, n_tokens={self.n_tokens}, "
-                f"vocabulary_size={self.vocabulary_size}, tokens_mean={self.tokens_mean:.1f}, "
-                f"zipf_exponent={zipf})")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (arrays as lists)."""
-        return {
-            "name": self.name,
-            "n_documents": self.n_documents,
-            "n_tokens": self.n_tokens,
-            "vocabulary_size": self.vocabulary_size,
-            "tokens_per_document": {
-                "min": self.tokens_min, "median": self.tokens_median, "mean": self.tokens_mean,
-                "p95": self.tokens_p95, "max": self.tokens_max,
-                "histogram_counts": self.histogram_counts.tolist(),
-                "histogram_edges": self.histogram_edges.tolist(),
-            },
-            "n_empty_removed": self.n_empty_removed,
-            "n_duplicates_removed": self.n_duplicates_removed,
-            "top_words": [[word, count] for word, count in self.top_words],
-            "zipf": {
-                "ranks": self.zipf_ranks.tolist(), "frequencies": self.zipf_frequencies.tolist(),
-                "exponent": self.zipf_exponent, "intercept": self.zipf_intercept, "r2": self.zipf_r2,
-            },
-        }
-
-    def top_words_frame(self) -> pd.DataFrame:
-        """The top words as a table with columns ``rank, word, count``."""
-        return pd.DataFrame({"rank": np.arange(1, len(self.top_words) + 1),
-                             "word": [w for w, _ in self.top_words],
-                             "count": [c for _, c in self.top_words]})
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class Corpus:
-    """An immutable collection of documents with stable ids.
-
-    Attributes
-    ----------
-    name : str
-        Display name (defaults to the file's stem).
-    ids : tuple of str, length n
-        Unique document ids (see the module docstring for the defaults).
-    texts : tuple of str, length n
-        The documents.
-    metadata : pandas.DataFrame, n rows
-        The metadata columns the user chose (possibly no columns), index 0..n-1.
-    source_rows : tuple of int, length n
-        0-based record number of each document in its source file.
-    vectors : ndarray of shape (n, d), float32, or None
-        Precomputed embeddings from a vector column, row i for document i.
-    report : LoadReport
-        How the corpus was read.
-    """
-
-    name: str
-    ids: tuple[str, ...]
-    texts: tuple[str, ...]
-    metadata: pd.DataFrame
-    source_rows: tuple[int, ...]
-    vectors: np.ndarray | None
-    report: LoadReport
-
-    def __post_init__(self) -> None:
-        n = len(self.texts)
-        if not (len(self.ids) == len(self.source_rows) == len(self.metadata) == n):
-            raise InputError(f"corpus {self.name!r}: ids ({len(self.ids)}), texts ({n}), source_rows "
-                             f"({len(self.source_rows)}) and metadata ({len(self.metadata)}) differ in length")
-        if len(set(self.ids)) != n:
-            raise InputError(f"corpus {self.name!r}: document ids are not unique")
-        if self.vectors is not None and (self.vectors.ndim != 2 or self.vectors.shape[0] != n):
-            raise InputError(f"corpus {self.name!r}: vectors must have shape ({n}, d), got {self.vectors.shape}")
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    def __repr__(self) -> str:
-        vectors = "" if self.vectors is None else f", vectors={self.vectors.shape}"
-        return (f"Corpus(name={self.name!r}, n_documents={len(self)}, format={self.report.format!r}, "
-                f"metadata={list(self.metadata.columns)}{vectors})")
-
-    # -------------------------------------------------------------------------------- construction
-
-    @classmethod
-    def from_texts(cls, texts: Iterable[str], *, name: str = "corpus", ids: Sequence[str] | None = None,
-                   metadata: pd.DataFrame | None = None, vectors: np.ndarray | None = None,
-                   drop_empty: bool = True, drop_duplicates: bool = True) -> Corpus:
-        """Build a corpus from texts in memory, cleaned and reported like a loaded file.
-
-        Parameters
-        ----------
-        texts : iterable of str, length m
-        name : str
-        ids : sequence of str, length m, optional
-            Unique ids; default ``"1"`` … ``"m"``.
-        metadata : DataFrame with m rows, optional
-        vectors : array of shape (m, d), optional
-        drop_empty, drop_duplicates : bool
-            As in :func:`load_corpus`.
-        """
-        texts = list(texts)
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise InputError(f"texts[{i}] is a {type(text).__name__}, not a str")
-        m = len(texts)
-        if ids is not None:
-            ids = [str(i) for i in ids]
-            if len(ids) != m:
-                raise InputError(f"ids has {len(ids)} entries but texts has {m}")
-        if metadata is not None and len(metadata) != m:
-            raise InputError(f"metadata has {len(metadata)} rows but texts has {m}")
-        if vectors is not None:
-            vectors = _check_vector_array(vectors, m, what="vectors")
-        frame = pd.DataFrame({"text": pd.Series(texts, dtype=object)})
-        raw = RawTable(frame=frame, row_label=lambda i: f"texts[{i}]")
-        report_name = name or "corpus"
-        keep, n_empty, n_dup = _keep_mask(frame["text"], drop_empty=drop_empty, drop_duplicates=drop_duplicates)
-        kept = np.flatnonzero(keep)
-        if len(kept) == 0:
-            raise InputError(f"corpus {report_name!r} has no documents left: {m} texts, "
-                             f"{n_empty} empty and {n_dup} duplicates removed")
-        doc_ids = [ids[i] for i in kept] if ids is not None else [str(i + 1) for i in kept]
-        _check_unique_ids(doc_ids, [raw.row_label(i) for i in kept], report_name, None)
-        meta = (metadata.iloc[kept].reset_index(drop=True) if metadata is not None
-                else pd.DataFrame(index=pd.RangeIndex(len(kept))))
-        report = LoadReport(path=None, filename=report_name, format="memory", encoding=None,
-                            encoding_fallback=False, encoding_message=None, text_column="text",
-                            text_column_inferred=False, text_column_reason="texts given in memory",
-                            n_rows_read=m, n_empty_removed=n_empty, n_duplicates_removed=n_dup,
-                            n_documents=len(kept))
-        return cls(name=report_name, ids=tuple(doc_ids), texts=tuple(texts[i] for i in kept), metadata=meta,
-                   source_rows=tuple(int(i) for i in kept),
-                   vectors=None if vectors is None else np.ascontiguousarray(vectors[kept]), report=report)
-
-    # ---------------------------------------------------------------------------------- accessors
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per document: ``doc_id``, ``text``, then the metadata columns.
-
-        A metadata column that is itself called ``doc_id`` or ``text`` is renamed with the suffix
-        ``" (metadata)"``.
-        """
-        meta = self.metadata.rename(columns={c: f"{c} (metadata)" for c in self.metadata.columns
-                                             if c in ("doc_id", "text")})
-        frame = pd.DataFrame({"doc_id": list(self.ids), "text": list(self.texts)})
-        return pd.concat([frame, meta.reset_index(drop=True)], axis=1)
-
-    def align_vectors(self, array: np.ndarray | str | os.PathLike | bytes) -> np.ndarray:
-        """Select the rows of a per-source-row array that belong to the kept documents.
-
-        Parameters
-        ----------
-        array : ndarray of shape (n_rows_read, d), or a path to / bytes of a ``.npy`` file
-            One row per record of the source file, in file order (before empty and duplicate rows
-            were removed). ``.npy`` files are read with ``allow_pickle=False``.
-
-        Returns
-        -------
-        ndarray of shape (n_documents, d), float32
-            Row i belongs to document i.
-
-        Raises
-        ------
-        InputError
-            The array does not have one row per source record (both counts named), is not 2-D, or
-            has NaN or infinite values in a kept row.
-        """
-        if isinstance(array, (bytes, bytearray, memoryview)):
-            array = _load_npy(io.BytesIO(bytes(array)), "the .npy bytes")
-        elif isinstance(array, (str, os.PathLike)):
-            path = Path(array)
-            if not path.is_file():
-                raise InputError(f"{path}: no such .npy file")
-            with open(path, "rb") as handle:
-                array = _load_npy(handle, str(path))
-        return _check_vector_array(np.asarray(array), self.report.n_rows_read, what="the vector array",
-                                   source=self.report.filename, rows=self.source_rows)
-
-    def with_vectors(self, array: np.ndarray | str | os.PathLike | bytes) -> Corpus:
-        """A copy of this corpus whose ``vectors`` are ``align_vectors(array)``."""
-        return dataclasses.replace(self, vectors=self.align_vectors(array))
-
-    def word_frequencies(self) -> Counter:
-        """Token counts over all documents (a new Counter each call)."""
-        return Counter(self._token_profile()[1])
-
-    def stats(self, *, top_n: int = 20, bins: int = 30) -> CorpusStats:
-        """Documents, tokens, vocabulary, length distribution, removed rows, top words and Zipf fit.
-
-        Parameters
-        ----------
-        top_n : int, default 20
-            How many of the most frequent words to list.
-        bins : int, default 30
-            Histogram bins of tokens per document (fewer when the lengths span fewer values).
-        """
-        for pname, value in (("top_n", top_n), ("bins", bins)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ParameterError(f"{pname} must be a positive integer, got {value!r}")
-        if len(self) == 0:
-            raise InsufficientDataError(f"corpus {self.name!r} has no documents")
-        lengths, counts = self._token_profile()
-        if len(lengths):
-            lo, hi = int(lengths.min()), int(lengths.max())
-            if hi - lo + 1 <= bins:
-                edges = np.arange(lo, hi + 2, dtype=float)
-            else:
-                edges = np.histogram_bin_edges(lengths, bins=bins)
-            hist, edges = np.histogram(lengths, bins=edges)
-        else:
-            hist, edges = np.zeros(0, dtype=np.int64), np.zeros(1)
-        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        freqs = np.array([c for _, c in ordered], dtype=np.int64)
-        exponent = intercept = r2 = None
-        if len(freqs) >= 2:
-            exponent, intercept, r2 = fit_zipf(freqs)
-        ranks = _plot_ranks(len(freqs))
-        return CorpusStats(
-            name=self.name, n_documents=len(self), n_tokens=int(lengths.sum()), vocabulary_size=len(counts),
-            tokens_min=float(lengths.min()), tokens_median=float(np.median(lengths)),
-            tokens_mean=float(lengths.mean()), tokens_p95=float(np.percentile(lengths, 95)),
-            tokens_max=float(lengths.max()), histogram_counts=hist.astype(np.int64), histogram_edges=edges,
-            n_empty_removed=self.report.n_empty_removed, n_duplicates_removed=self.report.n_duplicates_removed,
-            top_words=tuple((w, int(c)) for w, c in ordered[:top_n]),
-            zipf_ranks=ranks, zipf_frequencies=freqs[ranks - 1] if len(ranks) else np.zeros(0, np.int64),
-            zipf_exponent=exponent, zipf_intercept=intercept, zipf_r2=r2,
-        )
-
-    def _token_profile(self) -> tuple[np.ndarray, Counter]:
-        # Tokenising is the slow part of stats(); the result is kept on the instance (outside the
-        # dataclass fields, so dataclasses.replace starts afresh). The corpus is immutable, so it
-        # cannot go stale.
-        cached = self.__dict__.get("_tokens")
-        if cached is None:
-            counts: Counter = Counter()
-            lengths = np.empty(len(self.texts), dtype=np.int64)
-            for i, text in enumerate(self.texts):
-                tokens = tokenize(text)
-                lengths[i] = len(tokens)
-                counts.update(tokens)
-            cached = (lengths, counts)
-            object.__setattr__(self, "_tokens", cached)
-        return cached
-
-
-
-# --------------------------------------------------------------------------------- statistics helpers
-
-
-def fit_zipf(frequencies: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
-    """Fit Zipf's law f(r) = C r^(-s) by least squares on log-log axes.
-
-    Parameters
-    ----------
-    frequencies : array of shape (V,)
-        Positive frequencies of the V word types, in any order (they are sorted, largest = rank 1).
-
-    Returns
-    -------
-    exponent : float
-        ``s``, the negated slope of log10 f against log10 r (Zipf 1949; about 1 for English text).
-    intercept : float
-        log10 C.
-    r2 : float
-        Coefficient of determination of the fit on the log-log scale (1.0 when all frequencies are
-        equal, where the fitted line is exact and flat).
-
-    Raises
-    ------
-    InputError
-        Fewer than two frequencies, or a frequency that is not positive and finite.
-    """
-    f = np.asarray(frequencies, dtype=np.float64).ravel()
-    if f.size < 2:
-        raise InputError(f"fit_zipf needs at least 2 word frequencies, got {f.size}")
-    if not np.all(np.isfinite(f)) or np.any(f <= 0):
-        raise InputError("fit_zipf needs positive finite frequencies")
-    y = np.log10(np.sort(f)[::-1])
-    x = np.log10(np.arange(1, f.size + 1, dtype=np.float64))
-    # closed-form least squares: exact 0 slope (not -2e-16) when all frequencies are equal
-    dx, dy = x - x.mean(), y - y.mean()
-    slope = float(np.dot(dx, dy) / np.dot(dx, dx))
-    intercept = float(y.mean() - slope * x.mean())
-    residual = y - (intercept + slope * x)
-    total = float(np.sum((y - y.mean()) ** 2))
-    r2 = 1.0 if total == 0 else 1.0 - float(np.sum(residual**2)) / total
-    return -slope + 0.0, intercept, r2
-
-
-def _plot_ranks(vocabulary_size: int) -> np.ndarray:
-    if vocabulary_size <= _PLOT_RANKS:
-        return np.arange(1, vocabulary_size + 1, dtype=np.int64)
-    ranks = np.unique(np.round(np.geomspace(1, vocabulary_size, _PLOT_RANKS)).astype(np.int64))
-    return ranks
-
-
-# ------------------------------------------------------------------------------------------ loading
-
-
-def _fail(message: str, report_name: str, **where: Any) -> CorpusLoadError:
-    return CorpusLoadError(message, path=report_name, **where)
 
 
 def _check_path(path: Path) -> None:
@@ -656,39 +231,12 @@ def _texts_of(series: pd.Series, raw: RawTable, column: str, display: str) -> pd
     return pd.Series(out, dtype=object)
 
 
-def _keep_mask(texts: pd.Series, *, drop_empty: bool, drop_duplicates: bool) -> tuple[np.ndarray, int, int]:
-    keep = np.ones(len(texts), dtype=bool)
-    n_empty = n_dup = 0
-    if drop_empty:
-        empty = (texts.str.strip() == "").to_numpy(dtype=bool)
-        n_empty = int(empty.sum())
-        keep &= ~empty
-    if drop_duplicates:
-        duplicate = np.zeros(len(texts), dtype=bool)
-        duplicate[keep] = texts[keep].duplicated(keep="first").to_numpy(dtype=bool)
-        n_dup = int(duplicate.sum())
-        keep &= ~duplicate
-    return keep, n_empty, n_dup
-
-
 def _ids_of(series: pd.Series) -> list[str]:
     if pd.api.types.infer_dtype(series, skipna=True) == "floating":
         values = series.dropna()
         if len(values) == len(series) and np.all(np.mod(values, 1) == 0):
             return series.astype(np.int64).astype(str).tolist()
     return [("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)) for v in series.tolist()]
-
-
-def _check_unique_ids(ids: list[str], labels: list[str], display: str, column: str | None) -> None:
-    first_seen: dict[str, int] = {}
-    for position, doc_id in enumerate(ids):
-        if doc_id.strip() == "":
-            what = f"the id column {column!r}" if column else "the id"
-            raise _fail(f"{display}, {labels[position]}: {what} is empty", display, column=column)
-        if doc_id in first_seen:
-            raise _fail(f"{display}: document id {doc_id!r} appears twice ({labels[first_seen[doc_id]]} and "
-                        f"{labels[position]}); ids must be unique", display, column=column)
-        first_seen[doc_id] = position
 
 
 def _numeric_if_all_numbers(series: pd.Series) -> pd.Series:
@@ -699,82 +247,6 @@ def _numeric_if_all_numbers(series: pd.Series) -> pd.Series:
     if not filled.any() or not _is_number(_sample(series[filled])).all() or not _is_number(series[filled]).all():
         return series
     return pd.to_numeric(series.where(filled, None), errors="coerce")
-
-
-def _parse_vector(value: Any) -> np.ndarray:
-    if isinstance(value, str):
-        inner = value.strip()
-        if inner[:1] in ("[", "(") and inner[-1:] in ("]", ")"):
-            inner = inner[1:-1]
-        parts = inner.replace(",", " ").split()
-        return np.array(parts, dtype=np.float64)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        raise ValueError("no vector")
-    array = np.asarray(value, dtype=np.float64)
-    if array.ndim != 1:
-        raise ValueError(f"a {array.ndim}-D value instead of a list of numbers")
-    return array
-
-
-def _vectors_of(series: pd.Series, kept: np.ndarray, raw: RawTable, column: str, display: str) -> np.ndarray:
-    values = series.tolist()
-    rows: list[np.ndarray] = []
-    first_label = None
-    dimension = None
-    for i in kept:
-        label = raw.row_label(int(i))
-        try:
-            vector = _parse_vector(values[i])
-        except (ValueError, TypeError) as err:
-            raise _fail(f"{display}, {label}: the vector column {column!r} does not hold a list of numbers "
-                        f"({err})", display, row=int(i) + 1, column=column) from None
-        if vector.size == 0:
-            raise _fail(f"{display}, {label}: the vector column {column!r} is empty", display,
-                        row=int(i) + 1, column=column)
-        if dimension is None:
-            dimension, first_label = vector.size, label
-        elif vector.size != dimension:
-            raise _fail(f"{display}, {label}: the vector in {column!r} has {vector.size} values but "
-                        f"{first_label} has {dimension}; all vectors need the same dimension", display,
-                        row=int(i) + 1, column=column)
-        if not np.all(np.isfinite(vector)):
-            raise _fail(f"{display}, {label}: the vector in {column!r} contains NaN or infinity", display,
-                        row=int(i) + 1, column=column)
-        rows.append(vector)
-    matrix = np.vstack(rows).astype(np.float32)
-    if not np.all(np.isfinite(matrix)):
-        bad = int(np.flatnonzero(~np.isfinite(matrix).all(axis=1))[0])
-        raise _fail(f"{display}, {raw.row_label(int(kept[bad]))}: the vector in {column!r} overflows float32",
-                    display, row=int(kept[bad]) + 1, column=column)
-    return matrix
-
-
-def _load_npy(handle: BinaryIO, label: str) -> np.ndarray:
-    try:
-        return np.load(handle, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as err:
-        raise InputError(f"{label} is not a readable .npy array (pickled arrays are refused): {err}") from None
-
-
-def _check_vector_array(array: np.ndarray, n_rows: int, *, what: str, source: str | None = None,
-                        rows: Sequence[int] | None = None) -> np.ndarray:
-    array = np.asarray(array)
-    if array.ndim != 2:
-        raise InputError(f"{what} must be 2-D (one row per document), got shape {array.shape}")
-    if array.shape[0] != n_rows:
-        where = f"{source} has {n_rows} rows" if source else f"there are {n_rows} texts"
-        raise InputError(f"{what} has {array.shape[0]} rows but {where}; they must match one to one "
-                         "(rows of the source file, before empty and duplicate rows were removed)")
-    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
-        raise InputError(f"{what} must hold real numbers, got dtype {array.dtype}")
-    selected = array if rows is None else array[np.asarray(rows, dtype=np.int64)]
-    selected = np.ascontiguousarray(selected, dtype=np.float32)
-    finite = np.isfinite(selected).all(axis=1)
-    if not finite.all():
-        bad = int(np.flatnonzero(~finite)[0])
-        source_row = bad if rows is None else int(rows[bad])
-        raise InputError(f"{what} has NaN or infinite values in row {source_row} (0-based)")
-    return selected
 
 
 def load_corpus(source: Source, *, filename: str | None = None, text_column: str | None = None,

@@ -1,22 +1,21 @@
-"""The stages of :func:`core.pipeline.run_analysis`, one function each, and the final assembly.
+"""The stages of :func:`core.pipeline.run.run_analysis`, one function each.
 
-Each ``stage_*`` function reads and fills a :class:`core.pipeline.RunContext`; :func:`finalise` turns
-it into the tables of :class:`~core.results.AnalysisResult`. The choices they make are listed in the
-docstring of :mod:`core.pipeline`. Internal module: use :func:`core.pipeline.run_analysis`.
+Each ``stage_*`` function reads and fills a :class:`core.pipeline.context.RunContext`;
+:func:`core.pipeline.assemble.finalise` turns it into the tables of
+:class:`~core.results.result.AnalysisResult`. The choices they make are listed in the docstring of
+:mod:`core.pipeline.run`. Internal module: use :func:`core.pipeline.run_analysis`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from core.exceptions import InsufficientDataError
-from core.results import TABLE_SCHEMAS, make_table
-
-if TYPE_CHECKING:  # pragma: no cover
-    from core.pipeline import RunContext
+from core.pipeline.context import RunContext
+from core.results.result import TABLE_SCHEMAS
 
 _DOC_FIXED = [c for c, _ in TABLE_SCHEMAS["documents"]]
 _TEST_IDS = {"MMD": "mmd", "energy distance": "energy", "classifier": "classifier"}
@@ -104,7 +103,7 @@ def _tidy_metadata(series: pd.Series) -> pd.Series:
 def stage_load(ctx: RunContext) -> None:
     spec = ctx.spec
     ctx.report("load", 0, len(spec.corpora), "describing the corpora")
-    from core.overview import corpus_fingerprint
+    from core.load.overview import corpus_fingerprint
 
     rows, frames = [], []
     for i, corpus in enumerate(spec.corpora):
@@ -128,13 +127,13 @@ def stage_load(ctx: RunContext) -> None:
 
 
 def _load_model(name: str, precision: str, backend: str = "torch") -> Any:
-    from core.embed import load_embedder
+    from core.embed.factory import load_embedder
 
     return load_embedder(name, precision=precision, backend=backend)
 
 
 def _embed_all(ctx: RunContext, embedder: Any, stage: str) -> dict[str, np.ndarray]:
-    from core.cache import embed_texts
+    from core.embed.cache import embed_texts
 
     spec = ctx.spec
     total = sum(len(c) for c in spec.corpora)
@@ -151,7 +150,7 @@ def _embed_all(ctx: RunContext, embedder: Any, stage: str) -> dict[str, np.ndarr
 
 
 def stage_embed(ctx: RunContext) -> None:
-    from core.pipeline import model_info
+    from core.pipeline.manifest import model_info
 
     spec = ctx.spec
     total = sum(len(c) for c in spec.corpora)
@@ -278,7 +277,8 @@ def stage_depth(ctx: RunContext) -> None:
 def stage_tests(ctx: RunContext) -> None:
     if not _wanted(ctx, "tests"):
         return
-    from core.analysis.twosample import classifier_attribution, classifier_test, energy_test, mmd_test
+    from core.analysis.attribution import classifier_attribution
+    from core.analysis.twosample import classifier_test, energy_test, mmd_test
 
     if _skip_if_too_small(ctx, "tests", "a two-sample test"):
         return
@@ -339,8 +339,8 @@ def stage_hubness(ctx: RunContext) -> None:
     if ctx.graph is None:
         ctx.skip("hubness", ctx.skipped.get("knn", "no neighbour graph"))
         return
+    from core.analysis.hubness import hubness_report, loo_knn_accuracy
     from core.knn import knn_graph
-    from core.transform.hubness import hubness_report, loo_knn_accuracy
 
     spec = ctx.spec
     k = min(spec.k, ctx.graph.k)
@@ -367,7 +367,7 @@ def stage_hubness(ctx: RunContext) -> None:
         rows.append(_hub_row(name, "none", k, hubness_report(g, k), accuracy=None,
                              approximate=g.approximate, note=f"within {name} only"))
     if spec.hubness_reduction:
-        from core.transform.hubness_reduction import reduce_hubness
+        from core.analysis.hubness import reduce_hubness
 
         for j, scope in enumerate(scopes):
             ctx.check_stop()
@@ -457,7 +457,7 @@ def stage_map(ctx: RunContext) -> None:
     if ctx.graph is None:
         ctx.skip("map", ctx.skipped.get("knn", "no neighbour graph"))
         return
-    from core.projection import project_corpora
+    from core.analysis.projection import project_corpora
 
     spec = ctx.spec
     n = ctx.graph.n
@@ -542,7 +542,7 @@ def stage_models(ctx: RunContext) -> None:
         ctx.skip("models", "no second model given (second_model / --second-model)")
         return
     from core.analysis.models import compare_spaces
-    from core.pipeline import model_info
+    from core.pipeline.manifest import model_info
 
     if ctx.second_embedder is None:
         ctx.report("models", 0, 1, f"loading model {spec.second_model}")
@@ -573,115 +573,3 @@ def stage_models(ctx: RunContext) -> None:
         "relative_cosine": mc.relative_cosine_per_document[order],
         "knn_jaccard": mc.jaccard_per_document[order]})
     ctx.report("models", 1, 1, "done")
-
-
-# --------------------------------------------------------------------------- assembly
-
-
-def _test_rows(ctx: RunContext) -> list[dict[str, Any]]:
-    rows = []
-    depth = ctx.extras.get("depth", {})
-    tests = ctx.extras.get("tests", {})
-    for pair in _pairs(ctx.names):
-        if pair in depth:
-            for r in depth[pair].results:
-                rows.append({"test": "depth", "reference": r.reference_name, "other": r.sample_name,
-                             "statistic": r.statistic, "pvalue": r.pvalue, "effect_size": r.quality_index,
-                             "effect_size_name": "Liu–Singh Q (0.5 = no difference, 0 = outlying)",
-                             "note": f"Wilcoxon rank-sum z of depths w.r.t. {r.reference_name!r}, "
-                                     f"alternative: {r.sample_name!r} less central"})
-        for t in tests.get(pair, []):
-            note = ""
-            if t.subsampled:
-                note = (f"seeded subsample: {t.n_used_a:,} of {t.n_a:,} and {t.n_used_b:,} of {t.n_b:,} "
-                        f"documents (max_test_n={t.max_n})")
-            rows.append({"test": _TEST_IDS.get(t.test, t.test), "reference": t.name_a, "other": t.name_b,
-                         "statistic": t.statistic, "pvalue": t.pvalue, "effect_size": t.effect_size,
-                         "effect_size_name": t.effect_size_name, "n_permutations": t.n_permutations,
-                         "random_state": t.random_state, "note": note})
-    if rows:
-        from core.analysis.multitest import adjust_pvalues
-
-        adjusted = adjust_pvalues([r["pvalue"] for r in rows], method="holm")
-        for r, q in zip(rows, adjusted):
-            r["pvalue_adjusted"] = float(q)
-    return rows
-
-
-def _verdict_rows(ctx: RunContext, n_tests: int) -> list[dict[str, Any]]:
-    from core.analysis.verdict import summarize_comparison
-
-    depth = ctx.extras.get("depth", {})
-    tests = ctx.extras.get("tests", {})
-    rows = []
-    for a, b in _pairs(ctx.names):
-        if (a, b) not in depth and (a, b) not in tests:
-            continue
-        s = summarize_comparison(depth.get((a, b)), tests.get((a, b), ()), alpha=ctx.spec.alpha, names=(a, b))
-        if s.evidence:
-            headline = f"'{a}' and '{b}' differ ({s.strength} difference)"
-        else:
-            headline = f"No evidence that '{a}' and '{b}' differ"
-        text = s.text
-        if len(ctx.names) > 2:
-            text += (f" (This verdict corrects over the {len(s.tests)} tests of this pair; the tests table "
-                     f"corrects over all {n_tests} tests of the analysis, which is stricter.)")
-        rows.append({"corpus_a": a, "corpus_b": b, "headline": headline, "text": text})
-    return rows
-
-
-def _extreme_rows(ctx: RunContext) -> list[dict[str, Any]]:
-    spec = ctx.spec
-    rows = []
-    for name, kind, idx, values in ctx.extras.get("depth_extremes", []):
-        ids, texts = _doc_rows(ctx, name, idx)
-        rows += [{"corpus": name, "kind": kind, "rank": r, "doc_id": i, "text": t, "value": float(v)}
-                 for r, (i, t, v) in enumerate(zip(ids, texts, values), start=1)]
-    for name in ctx.names:
-        prob = ctx.extras.get("classifier_prob", {}).get(name)
-        if prob is None:
-            continue
-        k = min(spec.n_extremes, prob.size)
-        for kind, order in (("separating", np.argsort(prob, kind="stable")[:k]),
-                            ("crossover", np.argsort(-prob, kind="stable")[:k])):
-            ids, texts = _doc_rows(ctx, name, order)
-            rows += [{"corpus": name, "kind": kind, "rank": r, "doc_id": i, "text": t, "value": float(prob[j])}
-                     for r, (i, t, j) in enumerate(zip(ids, texts, order), start=1)]
-    return rows
-
-
-def finalise(ctx: RunContext) -> dict[str, Any]:
-    """The keyword arguments of :class:`~core.results.AnalysisResult` (tables and dicts) from ``ctx``."""
-    documents = ctx.tables["documents"]
-    starts = _offsets(ctx)
-    for name in ctx.names:
-        sl = starts[name]
-        rows = np.arange(sl.start, sl.stop)
-        if name in ctx.extras.get("depths", {}):
-            documents.loc[rows, "depth"] = ctx.extras["depths"][name]
-        if name in ctx.extras.get("classifier_prob", {}):
-            documents.loc[rows, "classifier_prob"] = ctx.extras["classifier_prob"][name]
-    if "k_occurrence" in ctx.extras:
-        documents["k_occurrence"] = ctx.extras["k_occurrence"].astype(np.float64)
-    if "map" in ctx.extras:
-        documents["umap_x"] = ctx.extras["map"][:, 0].astype(np.float64)
-        documents["umap_y"] = ctx.extras["map"][:, 1].astype(np.float64)
-    tests = _test_rows(ctx)
-    depth_rows = [{"reference": r.reference_name, "other": r.sample_name, "W": r.statistic, "pvalue": r.pvalue,
-                   "Q": r.quality_index, "n_reference": r.n_reference, "n_other": r.n_sample}
-                  for pair in _pairs(ctx.names) if pair in ctx.extras.get("depth", {})
-                  for r in ctx.extras["depth"][pair].results]
-    out: dict[str, Any] = {
-        "corpora": make_table("corpora", ctx.tables["corpora"]),
-        "documents": make_table("documents", documents),
-        "depth_tests": make_table("depth_tests", depth_rows),
-        "tests": make_table("tests", tests),
-        "verdicts": make_table("verdicts", _verdict_rows(ctx, len(tests))),
-        "extremes": make_table("extremes", _extreme_rows(ctx)),
-    }
-    for name in ("hubness", "hubs", "spread", "eigenspectrum", "symmetry", "words", "word_vocab",
-                 "model_documents"):
-        out[name] = make_table(name, ctx.tables.get(name, []))
-    out["word_vectors"] = ctx.extras.get("word_vectors", {})
-    out["model_comparison"] = ctx.tables.get("model_comparison", {})
-    return out

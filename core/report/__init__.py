@@ -7,32 +7,19 @@ Altair and vl-convert are imported only by the functions that need them.
 
 from __future__ import annotations
 
-from core.report.bundle import (
-    BUNDLE_FORMAT,
-    BUNDLE_VERSION,
-    SUPPORTED_BUNDLE_VERSIONS,
-    Bundle,
-    bundle_bytes,
-    read_bundle,
-    write_bundle,
-)
 from core.report.charts import (
     CHART_CONFIG,
     OKABE_ITO,
-    chart_to_png,
-    chart_to_spec,
-    chart_to_svg,
     corpus_colors,
     depth_histogram,
     eigenspectrum_chart,
     k_occurrence_histogram,
     map_chart,
     rows_in_region,
-    shift_bar_chart,
-    significance_chart,
     truncate_text,
     zipf_chart,
 )
+from core.report.export import chart_to_png, chart_to_spec, chart_to_svg
 from core.report.html import (
     ChartBlock,
     KeyValueBlock,
@@ -46,7 +33,17 @@ from core.report.html import (
     vega_javascript,
     write_report,
 )
+from core.report.ranking_charts import shift_bar_chart, significance_chart
 from core.report.tables import FORMULA_PREFIXES, neutralize_cell, neutralize_frame, safe_csv
+from core.results.bundle import (
+    BUNDLE_FORMAT,
+    BUNDLE_VERSION,
+    SUPPORTED_BUNDLE_VERSIONS,
+    Bundle,
+    bundle_bytes,
+    read_bundle,
+    write_bundle,
+)
 
 __all__ = [
     "BUNDLE_FORMAT",

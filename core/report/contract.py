@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from core.exceptions import InputError, ParameterError
-from core.results import TABLE_SCHEMAS, AnalysisResult, json_value
+from core.results.result import TABLE_SCHEMAS, AnalysisResult, json_value
 
 __all__ = [
     "CONTRACT_FILES",

@@ -32,7 +32,7 @@ from core.report.html import (
     render_report,
     write_report,
 )
-from core.results import AnalysisResult
+from core.results.result import AnalysisResult
 
 __all__ = ["build_report_sections", "render_html_report", "write_html_report"]
 
@@ -126,7 +126,7 @@ def _tests(result: AnalysisResult, alpha: float) -> ReportSection:
     blocks: list[Any] = _skipped_note(result, "depth", "tests")
     tests = result.tests
     if len(tests):
-        from core.report.charts import significance_chart
+        from core.report.ranking_charts import significance_chart
 
         table = tests[["test", "reference", "other", "statistic", "pvalue", "pvalue_adjusted", "effect_size",
                        "effect_size_name"]].rename(columns={
@@ -291,7 +291,7 @@ def _words(result: AnalysisResult) -> ReportSection:
     blocks: list[Any] = _skipped_note(result, "words")
     words = result.words
     if len(words):
-        from core.report.charts import shift_bar_chart
+        from core.report.ranking_charts import shift_bar_chart
 
         for (a, b), rows in words.groupby(["corpus_a", "corpus_b"], sort=False):
             chart = shift_bar_chart(rows, top=20, title=f"Words used most differently: {a} vs {b}")

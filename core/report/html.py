@@ -53,7 +53,8 @@ import numpy as np
 import pandas as pd
 
 from core.exceptions import CorpusCompassError, InputError, ParameterError
-from core.report.charts import CHART_CONFIG, _vl_version, chart_to_spec, chart_to_svg
+from core.report.charts import CHART_CONFIG
+from core.report.export import _vl_version, chart_to_spec, chart_to_svg
 
 __all__ = [
     "ChartBlock",

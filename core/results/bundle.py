@@ -493,7 +493,7 @@ class _ZipSource(_Source):
 
 def _check_entry_count(data: bytes, label: str, max_members: int) -> None:
     # before zipfile parses the directory (one object per entry): a tiny zip can declare millions
-    from core.formats import zip_entry_count
+    from core.load.formats import zip_entry_count
 
     declared = zip_entry_count(data)
     if declared is not None and declared > max_members:

@@ -175,7 +175,7 @@ def _vocab_index(word_vocab: pd.DataFrame, word: str) -> int:
     index = {w: i for i, w in enumerate(vocab)}
     if word in index:
         return index[word]
-    from core.tokens import tokenize
+    from core.load.tokens import tokenize
 
     tokens = tokenize(word)
     if len(tokens) == 1 and tokens[0] in index:

@@ -420,7 +420,7 @@ class AnalysisResult:
         -------
         Path
         """
-        from core.report.bundle import write_bundle
+        from core.results.bundle import write_bundle
 
         tables, arrays, json_objects = self._bundle_parts(bool(include_embeddings))
         return write_bundle(target, manifest=self.manifest, tables=tables, arrays=arrays,
@@ -429,7 +429,7 @@ class AnalysisResult:
 
     def to_bundle_bytes(self, *, include_embeddings: bool = False) -> bytes:
         """The bundle as .zip bytes (a download button); same content as ``to_bundle('x.zip')``."""
-        from core.report.bundle import bundle_bytes
+        from core.results.bundle import bundle_bytes
 
         tables, arrays, json_objects = self._bundle_parts(bool(include_embeddings))
         return bundle_bytes(manifest=self.manifest, tables=tables, arrays=arrays,
@@ -444,7 +444,7 @@ class AnalysisResult:
         BundleError
             Not a bundle of an analysis result, an unsupported version, or damaged content.
         """
-        from core.report.bundle import read_bundle
+        from core.results.bundle import read_bundle
 
         bundle = read_bundle(source)
         result = bundle.json_objects.get("result")

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from core.exceptions import AnalysisNotFoundError, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from core.results import AnalysisResult
+    from core.results.result import AnalysisResult
 
 __all__ = ["ID_PATTERN", "STORE_DIR_ENV", "AnalysisStore", "default_store_dir", "is_valid_id", "new_id"]
 
@@ -207,7 +207,7 @@ class AnalysisStore:
         BundleError
             The stored bundle is damaged or was modified.
         """
-        from core.results import AnalysisResult
+        from core.results.result import AnalysisResult
 
         return AnalysisResult.from_bundle(self.path(analysis_id))
 

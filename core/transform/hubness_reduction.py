@@ -68,7 +68,6 @@ Choices where METHODS.md is silent, documented here:
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -83,7 +82,6 @@ from core.knn import (
     _knn_graph_and_distances,
     _unit_rows,
     check_embeddings,
-    knn_graph,
 )
 from core.transform._reduction_kernels import (
     _BLOCK_ELEMENTS,
@@ -97,14 +95,12 @@ from core.transform._reduction_kernels import (
     _quantiles,
     _row_blocks,
 )
-from core.transform.hubness import HubnessResult, hubness_report, loo_knn_accuracy
 
 __all__ = [
     "CSLS",
     "NICDM",
     "REDUCTIONS",
     "DisSimLocal",
-    "HubnessReductionResult",
     "LocalScaling",
     "MutualProximity",
     "csls",
@@ -113,7 +109,6 @@ __all__ = [
     "make_reducer",
     "mutual_proximity",
     "nicdm",
-    "reduce_hubness",
 ]
 
 _DEFAULT_N_REFERENCE = 2000
@@ -588,130 +583,3 @@ def csls(X: Any, *, k: int = 10, **params: Any) -> np.ndarray | KnnGraph:
 def dissim_local(X: Any, *, k: int = 10, **params: Any) -> np.ndarray | KnnGraph:
     """``DisSimLocal(k=k, **params).fit_transform(X)``."""
     return DisSimLocal(k=k, **params).fit_transform(X)
-
-
-# --------------------------------------------------------------------------- before / after
-
-
-@dataclass(frozen=True, eq=False)
-class HubnessReductionResult:
-    """Hubness before and after one reduction, and kNN accuracy when labels were given.
-
-    Attributes
-    ----------
-    method : str
-        Reduction name (a key of :data:`REDUCTIONS`).
-    k : int
-        Neighbourhood size of the measures and of the kNN vote.
-    metric : str
-        Primary distance.
-    before, after : HubnessResult
-        Measures on the primary and on the secondary kNN graph.
-    accuracy_before, accuracy_after : float or None
-        Leave-one-out kNN classification accuracy (None without labels).
-    approximate : bool
-        True when the secondary distances were computed on a kNN candidate graph.
-    n_candidates : int or None
-        Candidates per point in that case.
-    primary_graph, secondary_graph : KnnGraph
-    params : dict
-        The estimator's parameters.
-    """
-
-    method: str
-    k: int
-    metric: str
-    before: HubnessResult
-    after: HubnessResult
-    accuracy_before: float | None
-    accuracy_after: float | None
-    approximate: bool
-    n_candidates: int | None
-    primary_graph: KnnGraph
-    secondary_graph: KnnGraph
-    params: dict
-
-    @property
-    def note(self) -> str:
-        """One sentence on how the secondary distances were computed."""
-        if not self.approximate:
-            return f"{self.method}: exact, from the full {self.before.n}×{self.before.n} distance matrix."
-        g = self.primary_graph
-        search = "exact search" if g.method == "exact" else f"HNSW, estimated recall {g.recall:.3f}"
-        return (f"{self.method}: kNN-graph approximation on the {self.n_candidates} nearest candidates of "
-                f"each point ({search}); neighbours outside the candidates are not considered.")
-
-    def to_frame(self) -> Any:
-        """One row per measure: ``measure``, ``before``, ``after``, ``change`` (after - before)."""
-        import pandas as pd
-
-        rows = [(name, self.before.measures[name], self.after.measures[name]) for name in self.before.measures]
-        if self.accuracy_before is not None:
-            rows.append(("knn_accuracy", self.accuracy_before, self.accuracy_after))
-        frame = pd.DataFrame(rows, columns=["measure", "before", "after"])
-        frame["change"] = frame["after"] - frame["before"]
-        return frame
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-Python summary (JSON-ready)."""
-        return {
-            "method": self.method, "k": self.k, "metric": self.metric, "approximate": self.approximate,
-            "n_candidates": self.n_candidates, "note": self.note,
-            "before": self.before.to_dict(), "after": self.after.to_dict(),
-            "accuracy_before": self.accuracy_before, "accuracy_after": self.accuracy_after,
-            "params": {key: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v))
-                       for key, v in self.params.items()},
-        }
-
-
-def reduce_hubness(X: Any, method: str = "mp_gaussian", k: int = 10, *, labels: Any = None,
-                   metric: str = "cosine", approximate: bool | None = None, n_candidates: int = 100,
-                   knn_method: str = "auto", random_state: Any = 0,
-                   params: dict | None = None) -> HubnessReductionResult:
-    """Apply one hubness reduction and measure hubness (and kNN accuracy) before and after.
-
-    Parameters
-    ----------
-    X : array-like of shape (n, d)
-        Embeddings.
-    method : str
-        One of :data:`REDUCTIONS`. The default, Gaussian mutual proximity, is bounded, symmetric and
-        O(n^2) as a full matrix (the empirical variant is O(n^3)).
-    k : int
-        Neighbourhood size for the measures and the kNN vote (10).
-    labels : array-like of shape (n,), optional
-        Class labels; gives leave-one-out kNN accuracy by primary and by secondary distance.
-    metric, approximate, n_candidates, knn_method, random_state
-        As in the estimators.
-    params : dict, optional
-        Further estimator parameters, e.g. ``{"k": 5}`` for the reduction's own neighbourhood.
-
-    Returns
-    -------
-    HubnessReductionResult
-    """
-    reducer = make_reducer(method, metric=metric, approximate=approximate, n_candidates=n_candidates,
-                           knn_method=knn_method, random_state=random_state, **(params or {}))
-    if not _is_int(k) or k < 1:
-        raise ParameterError(f"k must be a positive integer; got {k!r}")
-    reducer.fit(X)
-    n = reducer.n_samples_fit_
-    if k >= n:
-        raise ParameterError(f"k={k} must be smaller than the number of points n={n}")
-    if reducer.approximate_:
-        if k > reducer.n_candidates_:
-            raise ParameterError(f"k={k} must be at most n_candidates={reducer.n_candidates_}")
-        primary = reducer.graph_.truncated(k)
-    else:
-        primary = knn_graph(X, k, metric=metric, method="exact")
-    secondary = reducer.secondary_knn(k)
-    acc_before = acc_after = None
-    if labels is not None:
-        acc_before = loo_knn_accuracy(primary, labels)
-        acc_after = loo_knn_accuracy(secondary, labels)
-    return HubnessReductionResult(
-        method=method, k=k, metric=metric, before=hubness_report(primary, k),
-        after=hubness_report(secondary, k), accuracy_before=acc_before, accuracy_after=acc_after,
-        approximate=reducer.approximate_, n_candidates=reducer.n_candidates_, primary_graph=primary,
-        secondary_graph=secondary, params=reducer.get_params(),
-    )

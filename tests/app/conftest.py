@@ -29,7 +29,8 @@ def isolated_env(monkeypatch, tmp_path: Path) -> Path:
 
 def small_sample(name: str, n: int = N_DOCS):
     """The first ``n`` documents of a bundled sample corpus (ids and labels kept)."""
-    from core.corpus import Corpus, load_corpus
+    from core.load.corpus import Corpus
+    from core.load.read import load_corpus
 
     full = load_corpus(ROOT / "sample_data" / f"{name}.csv", text_column="text", name=name,
                        metadata_columns=["section"])
@@ -45,7 +46,8 @@ def small_corpora():
 def analysis_result(small_corpora):
     """A complete analysis (every stage, two models) of 3 x 220 sample documents with fake embedders."""
     from core.exceptions import CorpusCompassWarning
-    from core.pipeline import Analysis, run_analysis
+    from core.pipeline.run import run_analysis
+    from core.pipeline.spec import Analysis
     from tests.conftest import HashingEmbedder
 
     spec = Analysis(corpora=tuple(small_corpora), second_model="fake-48", transforms=("center",),

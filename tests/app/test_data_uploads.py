@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import state
-from core.results import AnalysisResult, make_table
+from core.results.result import AnalysisResult, make_table
 from tests.app.conftest import MAIN, plain, texts
 
 GOOD = b"id,text,label\n1,the cat sat on the mat,a\n2,a dog ran in the park,b\n3,birds sing at dawn,a\n"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app import state
-from core.cache import EmbeddingCache
+from core.embed.cache import EmbeddingCache
 from tests.app.conftest import open_page, plain, small_sample, texts
 from tests.conftest import HashingEmbedder
 
@@ -50,7 +50,8 @@ def test_run_shows_the_pipeline_numbers_and_reuses_the_cache(two_small, isolated
     assert any("The analysis is ready for these settings" in s.value for s in at.success)
     result = at.session_state[state.RESULT]
 
-    from core.pipeline import Analysis, run_analysis
+    from core.pipeline.run import run_analysis
+    from core.pipeline.spec import Analysis
 
     direct = run_analysis(Analysis(corpora=tuple(two_small), analyses=frozenset({"depth", "tests", "hubness",
                                                                                  "spread"})),
@@ -123,7 +124,7 @@ def test_precomputed_vectors_are_offered_and_used(two_small) -> None:
 
 
 def test_read_only_session_cannot_recompute() -> None:
-    from core.results import AnalysisResult
+    from core.results.result import AnalysisResult
 
     at = open_page("embed", AnalysisResult())
     at.session_state[state.SHARED_SOURCE] = "a shared link"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core.results import AnalysisResult, make_table
+from core.results.result import AnalysisResult, make_table
 from tests.app.conftest import MAIN, plain, texts
 
 

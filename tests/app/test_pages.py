@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from app.text import md
-from core.results import AnalysisResult
-from core.views import k_occurrence_summary, shift_ranking, word_neighbours
+from core.results.queries import k_occurrence_summary, shift_ranking, word_neighbours
+from core.results.result import AnalysisResult
 from tests.app.conftest import open_page, plain, texts
 
 pytestmark = pytest.mark.slow  # the session's analysis takes ~30 s to compute once
@@ -163,7 +163,7 @@ def test_word_shift_page(analysis_result: AnalysisResult) -> None:
 def test_word_shift_page_when_the_corpora_were_too_small(analysis_result: AnalysisResult) -> None:
     from dataclasses import replace
 
-    from core.results import empty_table
+    from core.results.result import empty_table
 
     small = replace(analysis_result, words=empty_table("words"), word_vocab=empty_table("word_vocab"),
                     word_vectors={}, skipped={"words": "corpus 'games' has 812 tokens; word2vec needs 10,000"})
@@ -238,7 +238,7 @@ def test_a_malformed_link_gets_a_friendly_page(bad: str) -> None:
 
 
 def test_an_unknown_link_gets_a_friendly_page() -> None:
-    from core.store import new_id
+    from core.results.store import new_id
 
     at = open_page("data", query={"analysis": new_id()})
     assert not at.exception
@@ -259,7 +259,7 @@ def test_user_text_is_escaped_in_markdown(analysis_result: AnalysisResult) -> No
 def test_large_maps_are_sampled_for_display_and_say_so() -> None:
     import numpy as np
 
-    from core.results import make_table
+    from core.results.result import make_table
 
     rng = np.random.default_rng(0)
     n = 6000

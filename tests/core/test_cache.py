@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.cache import CACHE_DIR_ENV, CACHE_FILENAME, EmbeddingCache, default_cache_dir, embed_texts
+from core.embed.cache import CACHE_DIR_ENV, CACHE_FILENAME, EmbeddingCache, default_cache_dir, embed_texts
 from core.exceptions import CacheError, CorpusCompassWarning, InputError, ParameterError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,9 +258,9 @@ def test_repeated_texts_encoded_once(cache):
 
 
 def test_lookup_in_slices_keeps_order(cache, monkeypatch):
-    import core.cache
+    import core.embed.cache
 
-    monkeypatch.setattr(core.cache, "_READ_SLICE", 7)  # force many slices on a small input
+    monkeypatch.setattr(core.embed.cache, "_READ_SLICE", 7)  # force many slices on a small input
     embedder = RecordingEmbedder()
     texts = [f"t{i % 23}" for i in range(50)]
     embed_texts(texts[::3], embedder, cache=cache)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cli import main
-from core.corpus import load_corpus
+from cli.main import main
+from core.load.read import load_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 GAMES = ROOT / "sample_data" / "games.csv"

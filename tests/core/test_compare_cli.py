@@ -1,6 +1,6 @@
 """Tests of ``corpus-compass compare``: the end-to-end run with the real model, and failures.
 
-The end-to-end test runs the command in-process (``core.cli.main``) on the first 100 rows of two
+The end-to-end test runs the command in-process (``cli.main.main``) on the first 100 rows of two
 bundled sample corpora (all columns kept), plus one hostile document, with the real default model.
 """
 
@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cli import main
+from cli.main import main
 from core.report.contract import DOCUMENTS_COLUMNS, TESTS_COLUMNS
-from core.results import AnalysisResult
+from core.results.result import AnalysisResult
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 XSS = "<script>alert(1)</script>"

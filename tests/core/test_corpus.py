@@ -16,8 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.corpus import Corpus, CorpusStats, LoadReport, fit_zipf, load_corpora, load_corpus
 from core.exceptions import CorpusCompassWarning, CorpusLoadError, InputError, ParameterError
+from core.load.corpus import Corpus, LoadReport
+from core.load.read import load_corpora, load_corpus
+from core.load.stats import CorpusStats, fit_zipf
 
 FRAME = pd.DataFrame({
     "id": ["d1", "d2", "d3", "d4", "d5"],

@@ -16,15 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.embed import (
-    DEFAULT_MODEL_SHA256,
-    Embedder,
-    SentenceTransformerEmbedder,
-    cpu_supports_bf16,
-    file_sha256,
-    load_embedder,
-    resolve_precision,
-)
+from core.embed.base import DEFAULT_MODEL_SHA256, Embedder, cpu_supports_bf16, resolve_precision
+from core.embed.factory import load_embedder
+from core.embed.safety import file_sha256
+from core.embed.torch_backend import SentenceTransformerEmbedder
 from core.exceptions import (
     CorpusCompassWarning,
     InputError,

@@ -26,7 +26,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def fp32():
-    from core.embed import load_embedder
+    from core.embed.factory import load_embedder
 
     return load_embedder("default", precision="fp32")
 
@@ -40,7 +40,7 @@ def onnx_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def onnx_embedder(onnx_dir):
-    from core.embed_onnx import load_onnx_embedder
+    from core.embed.onnx_backend import load_onnx_embedder
 
     return load_onnx_embedder("default", cache_dir=onnx_dir)
 
@@ -77,7 +77,7 @@ def test_onnx_identity_and_progress(onnx_embedder, fp32) -> None:
 
 @pytest.mark.slow
 def test_onnx_graph_is_reused_and_a_damaged_one_is_exported_again(onnx_embedder, onnx_dir) -> None:
-    from core.embed_onnx import load_onnx_embedder
+    from core.embed.onnx_backend import load_onnx_embedder
 
     path = onnx_embedder.onnx_path
     assert path.parent == onnx_dir / "onnx" and path.is_file()
@@ -95,7 +95,7 @@ def test_onnx_graph_is_reused_and_a_damaged_one_is_exported_again(onnx_embedder,
 
 
 def test_backend_parameter_is_validated() -> None:
-    from core.embed import load_embedder
+    from core.embed.factory import load_embedder
 
     with pytest.raises(ParameterError, match="backend must be one of"):
         load_embedder("default", backend="tensorrt")
@@ -106,7 +106,7 @@ def test_backend_parameter_is_validated() -> None:
 
 
 def test_onnx_refuses_models_with_other_modules(fp32) -> None:
-    from core.embed_onnx import _check_modules
+    from core.embed.onnx_backend import _check_modules
 
     class WithDense:
         def __init__(self) -> None:
@@ -121,7 +121,7 @@ def test_onnx_refuses_models_with_other_modules(fp32) -> None:
 
 
 def test_static_pooling_is_the_weighted_mean_of_centred_token_vectors(fp32) -> None:
-    from core.embed_static import SIF_A, StaticEmbedder
+    from core.embed.static import SIF_A, StaticEmbedder
 
     rng = np.random.default_rng(0)
     vocab = len(fp32.tokenizer)
@@ -144,7 +144,7 @@ def test_static_pooling_is_the_weighted_mean_of_centred_token_vectors(fp32) -> N
 
 
 def test_static_table_row_is_the_model_output_for_the_lone_token(fp32) -> None:
-    from core.embed_static import distill_token_table
+    from core.embed.static import distill_token_table
 
     word = "statistics"
     token = fp32.tokenizer.convert_tokens_to_ids(word)
@@ -157,7 +157,7 @@ def test_static_table_row_is_the_model_output_for_the_lone_token(fp32) -> None:
 
 @pytest.mark.slow
 def test_fast_embedder_end_to_end(tmp_path, monkeypatch, fp32) -> None:
-    from core.embed import load_embedder
+    from core.embed.factory import load_embedder
 
     monkeypatch.setenv("CORPUS_COMPASS_CACHE_DIR", str(tmp_path))
     fast = load_embedder("fast", precision="fp32")
@@ -182,7 +182,7 @@ def test_fast_embedder_end_to_end(tmp_path, monkeypatch, fp32) -> None:
 def test_compare_runs_the_onnx_backend_end_to_end(onnx_dir, fp32, tmp_path, monkeypatch, capsys) -> None:
     """`corpus-compass compare --backend onnx`: the pipeline embeds with ONNX Runtime, the manifest says
     so, and the depths equal those of torch fp32 to the precision of the embeddings."""
-    from core.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("CORPUS_COMPASS_CACHE_DIR", str(onnx_dir))  # the exported graph is reused
     paths = []

@@ -9,7 +9,8 @@ import zipfile
 import pytest
 
 from core.exceptions import CorpusLoadError, ParameterError
-from core.formats import ACCEPTED_EXTENSIONS, decode_text, format_from_filename, format_size, read_table
+from core.load.encoding import decode_text
+from core.load.formats import ACCEPTED_EXTENSIONS, format_from_filename, format_size, read_table
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
+from core.embed.policy import MODELS_ENV, allowed_models, check_model_allowed
 from core.exceptions import ParameterError
-from core.model_policy import MODELS_ENV, allowed_models, check_model_allowed
 
 
 def test_the_list_is_read_from_the_environment_and_blank_means_unset():

@@ -13,11 +13,13 @@ import pandas as pd
 import pytest
 
 from core.analysis.multitest import adjust_pvalues
-from core.cache import EmbeddingCache
-from core.corpus import Corpus, load_corpus
+from core.embed.cache import EmbeddingCache
 from core.exceptions import AnalysisCancelled, ParameterError
-from core.pipeline import ANALYSES, STAGES, Analysis, run_analysis
-from core.results import TABLE_SCHEMAS, AnalysisResult
+from core.load.corpus import Corpus
+from core.load.read import load_corpus
+from core.pipeline.run import run_analysis
+from core.pipeline.spec import ANALYSES, STAGES, Analysis
+from core.results.result import TABLE_SCHEMAS, AnalysisResult
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 FAST = {"n_permutations": 99, "max_test_n": 200, "w2v_epochs": 1, "w2v_dim": 16}

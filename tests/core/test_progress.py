@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.exceptions import ParameterError
-from core.progress import ProgressMeter, format_seconds
+from core.pipeline.progress import ProgressMeter, format_seconds
 
 
 class Clock:

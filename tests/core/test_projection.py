@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.analysis.projection import Projection, project_corpora, trustworthiness, umap_projection
 from core.exceptions import CorpusCompassWarning, InputError, InsufficientDataError, ParameterError
 from core.knn import knn_graph
-from core.projection import Projection, project_corpora, trustworthiness, umap_projection
 
 N_CLUSTERS = 4
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from core.exceptions import BundleError, ParameterError
-from core.results import TABLE_SCHEMAS, AnalysisResult, empty_table, make_table
+from core.results.result import TABLE_SCHEMAS, AnalysisResult, empty_table, make_table
 
 
 def _small_result() -> AnalysisResult:
@@ -131,7 +131,7 @@ def test_invalid_tables_refused():
 
 
 def test_from_bundle_refuses_other_bundles(tmp_path):
-    from core.report.bundle import write_bundle
+    from core.results.bundle import write_bundle
 
     path = write_bundle(tmp_path / "other", manifest={}, tables={"x": pd.DataFrame({"a": [1]})})
     with pytest.raises(BundleError, match="does not hold an analysis result"):

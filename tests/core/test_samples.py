@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from core.exceptions import ParameterError
-from core.samples import SAMPLE_DIR_ENV, SampleCorpus, list_samples, sample_dir, sample_path
+from core.load.samples import SAMPLE_DIR_ENV, SampleCorpus, list_samples, sample_dir, sample_path
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "sample_data"

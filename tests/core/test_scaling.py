@@ -22,9 +22,9 @@ import warnings
 import numpy as np
 import pytest
 
+from core.analysis.hubness import hubness_report, reduce_hubness
 from core.knn import knn_graph
-from core.transform.hubness import hubness_report
-from core.transform.hubness_reduction import MutualProximity, _cosine_moments, _moments, reduce_hubness
+from core.transform.hubness_reduction import MutualProximity, _cosine_moments, _moments
 
 
 def _clustered(n: int, d: int = 64, seed: int = 0, shift: float = 0.0) -> np.ndarray:
@@ -145,7 +145,7 @@ def test_capped_two_sample_tests_agree_with_uncapped(test_name: str, rel_tol: fl
 
 @pytest.mark.slow
 def test_umap_on_a_sample_plus_transform_is_as_trustworthy_as_a_full_fit() -> None:
-    from core.projection import trustworthiness, umap_projection
+    from core.analysis.projection import trustworthiness, umap_projection
 
     rng = np.random.default_rng(8)
     cluster = rng.integers(0, 6, 800)
@@ -172,8 +172,9 @@ def test_umap_on_a_sample_plus_transform_is_as_trustworthy_as_a_full_fit() -> No
 
 @pytest.mark.slow
 def test_pipeline_hubness_reduction_graph_version_matches_exact() -> None:
-    from core.corpus import Corpus
-    from core.pipeline import Analysis, run_analysis
+    from core.load.corpus import Corpus
+    from core.pipeline.run import run_analysis
+    from core.pipeline.spec import Analysis
 
     A, B = _clustered(400, seed=10), _clustered(400, seed=11, shift=0.2)
     corpora = (Corpus.from_texts([f"a{i}" for i in range(400)], name="a", vectors=A),

@@ -12,8 +12,15 @@ import numpy as np
 import pytest
 
 from core.exceptions import AnalysisNotFoundError, BundleError, ParameterError
-from core.results import AnalysisResult, make_table
-from core.store import ID_PATTERN, STORE_DIR_ENV, AnalysisStore, default_store_dir, is_valid_id, new_id
+from core.results.result import AnalysisResult, make_table
+from core.results.store import (
+    ID_PATTERN,
+    STORE_DIR_ENV,
+    AnalysisStore,
+    default_store_dir,
+    is_valid_id,
+    new_id,
+)
 
 
 def _result() -> AnalysisResult:
@@ -156,7 +163,7 @@ def test_save_removes_stale_half_written_bundles_but_not_fresh_ones(tmp_path) ->
     import os
     import time
 
-    from core.store import AnalysisStore
+    from core.results.store import AnalysisStore
 
     store = AnalysisStore(tmp_path)
     stale = tmp_path / ".abc.zip.partial-0123456789abcdef"

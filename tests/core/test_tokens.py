@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.tokens import tokenize, word_frequencies
+from core.load.tokens import tokenize, word_frequencies
 
 
 @pytest.mark.parametrize(

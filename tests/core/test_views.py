@@ -11,7 +11,13 @@ from core.analysis.shift.cade import CadeModel
 from core.analysis.shift.ranking import neighbours as model_neighbours
 from core.analysis.shift.ranking import trajectory as model_trajectory
 from core.exceptions import InputError, ParameterError
-from core.views import display_sample, k_occurrence_summary, shift_ranking, word_neighbours, word_trajectory
+from core.results.queries import (
+    display_sample,
+    k_occurrence_summary,
+    shift_ranking,
+    word_neighbours,
+    word_trajectory,
+)
 
 VOCAB = ["game", "play", "player", "science", "data", "library", "rare"]
 

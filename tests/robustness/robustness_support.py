@@ -194,7 +194,7 @@ LOAD_REPORT: list[str] = []
 def tiny_result(**fields):
     """A two-corpus AnalysisResult of one document each (``fields`` add or replace attributes), for
     tests that forge or tamper with analysis bundles."""
-    from core.results import AnalysisResult, make_table
+    from core.results.result import AnalysisResult, make_table
 
     corpora = make_table("corpora", [
         {"corpus": c, "n_documents": 1, "source": f"{c}.csv", "sha256": "0" * 64, "fingerprint": "f",

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cli import main
-from core.report.bundle import write_bundle
+from cli.main import main
+from core.results.bundle import write_bundle
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:

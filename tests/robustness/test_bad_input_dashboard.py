@@ -236,7 +236,7 @@ def test_tampered_bundle_upload_is_refused_and_keeps_the_corpora(session, make, 
 def test_unknown_model_keeps_the_corpora_and_the_earlier_result(session, monkeypatch) -> None:
     """Run a small analysis (fake embedder), then ask for a model that does not exist: the error names
     it, the corpora and the earlier result stay."""
-    from core.corpus import Corpus
+    from core.load.corpus import Corpus
 
     corpora = session.session_state["cc_corpora"]
     small = {n: Corpus.from_texts(corpora[n].texts[:40], name=n) for n in ("games", "science")}

@@ -29,8 +29,9 @@ import pyarrow.parquet as pq
 import pytest
 from robustness_support import SAMPLES
 
-from core.corpus import Corpus, load_corpora, load_corpus
 from core.exceptions import CorpusCompassWarning, CorpusLoadError, InputError, ParameterError
+from core.load.corpus import Corpus
+from core.load.read import load_corpora, load_corpus
 
 
 def _fingerprint(corpora: list[Corpus]) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from robustness_support import build_tiny_model
 
-from core.embed import load_embedder
+from core.embed.factory import load_embedder
 from core.exceptions import ModelError, WeightHashMismatchError
 
 pytestmark = pytest.mark.slow  # loads transformers and builds small models

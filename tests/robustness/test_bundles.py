@@ -16,8 +16,8 @@ import pytest
 from robustness_support import record_writes
 
 from core.exceptions import BundleError
-from core.report.bundle import read_bundle, write_bundle
-from core.results import AnalysisResult
+from core.results.bundle import read_bundle, write_bundle
+from core.results.result import AnalysisResult
 
 
 def _bundle(tmp_path: Path, as_zip: bool = True) -> Path:
@@ -169,11 +169,11 @@ def test_too_many_members_refused_before_parsing(tmp_path: Path) -> None:
 
 
 def test_too_many_zip_corpus_members_refused_before_parsing(monkeypatch) -> None:
-    import core.formats
-    from core.corpus import load_corpus
+    import core.load.formats
     from core.exceptions import CorpusLoadError
+    from core.load.read import load_corpus
 
-    monkeypatch.setattr(core.formats, "MAX_ZIP_MEMBERS", 3)
+    monkeypatch.setattr(core.load.formats, "MAX_ZIP_MEMBERS", 3)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for i in range(5):
@@ -199,7 +199,7 @@ def test_a_consistent_forgery_is_parsed_safely_but_not_authenticated(tmp_path: P
 
 def test_result_bundle_round_trip_after_all(tmp_path: Path) -> None:
     # the control: an untouched bundle of a result opens and equals what was saved
-    from core.results import make_table
+    from core.results.result import make_table
 
     corpora = make_table("corpora", [
         {"corpus": c, "n_documents": 1, "source": f"{c}.csv", "sha256": "0" * 64, "fingerprint": "f",

@@ -76,7 +76,7 @@ def _texts() -> list[str]:
 
 @pytest.mark.parametrize(("steps", "delay"), [(1, 0.0), (3, 0.003), (6, 0.011)])
 def test_killed_while_embedding_then_rerun(tmp_path: Path, steps: int, delay: float) -> None:
-    from core.cache import EmbeddingCache, embed_texts
+    from core.embed.cache import EmbeddingCache, embed_texts
     from tests.conftest import HashingEmbedder
 
     db = tmp_path / "embeddings.sqlite3"
@@ -136,7 +136,7 @@ STORE_CHILD = """
 @pytest.mark.parametrize(("steps", "delay"), [(1, 0.05), (3, 0.21)])
 def test_killed_while_saving_to_the_share_store_then_rerun(tmp_path: Path, steps: int, delay: float) -> None:
     from core.exceptions import ParameterError
-    from core.store import AnalysisStore
+    from core.results.store import AnalysisStore
 
     root = tmp_path / "store"
     seen = _kill_after(_spawn(STORE_CHILD, str(root)), steps + 1, delay)

@@ -30,10 +30,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from robustness_support import count_example, outside, record_writes
 
-from core.corpus import load_corpus
 from core.exceptions import CorpusCompassError
-from core.formats import ACCEPTED_EXTENSIONS, FORMATS
-from core.report.bundle import bundle_bytes, read_bundle, write_bundle
+from core.load.formats import ACCEPTED_EXTENSIONS, FORMATS
+from core.load.read import load_corpus
+from core.results.bundle import bundle_bytes, read_bundle, write_bundle
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -11,7 +11,7 @@ from robustness_support import count_example, record_writes, tiny_result
 from test_fuzz import FUZZ
 
 from core.exceptions import CorpusCompassError
-from core.report.bundle import bundle_bytes
+from core.results.bundle import bundle_bytes
 
 RESULT_PARTS = tiny_result(skipped={"words": "too small"},
                            embeddings={"a": np.ones((1, 2), np.float32)})._bundle_parts(True)
@@ -29,7 +29,7 @@ ARRAY_NAMES = st.dictionaries(st.sampled_from(["word_vectors", "embeddings", "ot
        | st.tuples(st.just("array_names"), ARRAY_NAMES | JSON_VALUES), drop_table=st.sampled_from([None, "documents", "corpora", "words"]),
        table_change=st.sampled_from([None, "columns", "dtype", "empty"]))
 def test_forged_analysis_result_bundle(change, drop_table, table_change) -> None:
-    from core.results import AnalysisResult
+    from core.results.result import AnalysisResult
 
     count_example("bundle: forged analysis result")
     tables, arrays, json_objects = RESULT_PARTS

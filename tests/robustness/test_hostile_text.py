@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from robustness_support import HOSTILE, HOSTILE_COLUMN, HOSTILE_FILENAME, HOSTILE_NAME, PageGuard
 
-from core.corpus import load_corpus
+from core.load.read import load_corpus
 from core.report.tables import FORMULA_PREFIXES
 
 FORMULA_NAME = "=cmd|' /C calc'!A0"
@@ -39,7 +39,8 @@ def _texts(offset: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def output(tmp_path_factory) -> Path:
-    from core.pipeline import Analysis, run_analysis
+    from core.pipeline.run import run_analysis
+    from core.pipeline.spec import Analysis
     from core.report.contract import write_contract
     from tests.conftest import HashingEmbedder
 

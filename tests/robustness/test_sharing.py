@@ -17,8 +17,8 @@ from robustness_support import HOSTILE_NAME, ROOT
 from streamlit.testing.v1 import AppTest
 
 from core.exceptions import AnalysisNotFoundError, ParameterError
-from core.results import AnalysisResult, make_table
-from core.store import AnalysisStore, is_valid_id, new_id
+from core.results.result import AnalysisResult, make_table
+from core.results.store import AnalysisStore, is_valid_id, new_id
 
 MAIN = str(ROOT / "app" / "main.py")
 PAGES = ["data", "embed", "map", "compare", "geometry", "models", "words", "report"]

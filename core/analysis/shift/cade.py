@@ -208,7 +208,7 @@ class CadeModel:
         """
         if word in self._index:
             return self._index[word]
-        from core.tokens import tokenize
+        from core.load.tokens import tokenize
 
         tokens = tokenize(word)
         if len(tokens) == 1 and tokens[0] in self._index:
@@ -328,7 +328,7 @@ def tokenize_corpus(name: str, documents: Sequence[str] | Sequence[Sequence[str]
     -------
     list of list of str
     """
-    from core.tokens import tokenize
+    from core.load.tokens import tokenize
 
     if isinstance(documents, (str, bytes)) or not hasattr(documents, "__iter__"):
         raise InputError(f"corpus {name!r} must be a sequence of texts or of token lists, got "

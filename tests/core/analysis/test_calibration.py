@@ -52,8 +52,8 @@ def load_texts(name: str, n: int, *, seed: int, short: bool) -> list[str]:
 def embed(texts_by_corpus: dict[str, list[str]], fallback=None) -> tuple[dict[str, np.ndarray], str]:
     """Embed each corpus with the real model, or with ``fallback`` if the model cannot be loaded."""
     try:
-        from core.cache import EmbeddingCache, embed_texts
-        from core.embed import load_embedder
+        from core.embed.cache import EmbeddingCache, embed_texts
+        from core.embed.factory import load_embedder
 
         embedder = load_embedder()
         CACHE_DIR.mkdir(parents=True, exist_ok=True)

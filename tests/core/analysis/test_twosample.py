@@ -11,14 +11,13 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import cdist, pdist
 from scipy.stats import energy_distance
 
+from core.analysis.attribution import ClassifierAttribution, classifier_attribution
 from core.analysis.twosample import (
-    ClassifierAttribution,
     TwoSampleResult,
     _folds,
     _one_step_fold,
     _standardize,
     _within_fold_permutations,
-    classifier_attribution,
     classifier_test,
     energy_test,
     mmd_test,

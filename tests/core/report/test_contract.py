@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.corpus import Corpus
 from core.exceptions import InputError, ParameterError
-from core.pipeline import Analysis, run_analysis
+from core.load.corpus import Corpus
+from core.pipeline.run import run_analysis
+from core.pipeline.spec import Analysis
 from core.report.contract import DOCUMENTS_COLUMNS, TESTS_COLUMNS, WORDS_COLUMNS, write_contract
-from core.results import AnalysisResult, make_table
+from core.results.result import AnalysisResult, make_table
 
 HOSTILE = ["=cmd|' /C calc'!A0 spreadsheet attack", "<script>alert(1)</script> in a game", "+1 two three",
            "@SUM(A1:A2) formula", "日本語のテキストとゲーム", "-minus at the start of a text"]

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.corpus import Corpus
 from core.exceptions import ParameterError
-from core.pipeline import Analysis, run_analysis
+from core.load.corpus import Corpus
+from core.pipeline.run import run_analysis
+from core.pipeline.spec import Analysis
 from core.report.document import build_report_sections, render_html_report, write_html_report
-from core.results import AnalysisResult, make_table
+from core.results.result import AnalysisResult, make_table
 
 XSS = "<script>alert(1)</script>"
 _CACHE: dict[str, AnalysisResult] = {}

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from core.analysis.hubness import hubness_report, k_occurrence, loo_knn_accuracy
 from core.exceptions import InputError, ParameterError
 from core.knn import knn_graph
-from core.transform.hubness import hubness_report, k_occurrence, loo_knn_accuracy
 
 # METHODS.md §3 "Checks": the star toy, Euclidean, k = 1, self excluded
 STAR = np.array([(0.0, 0.0), (1.0, 0.0), (-1.1, 0.0), (0.0, 1.2), (0.0, -1.3)])

@@ -10,9 +10,9 @@ import pytest
 from scipy.stats import norm
 from sklearn.base import clone
 
+from core.analysis.hubness import hubness_report, loo_knn_accuracy, reduce_hubness
 from core.exceptions import InputError, ParameterError
 from core.knn import KnnGraph
-from core.transform.hubness import hubness_report, loo_knn_accuracy
 from core.transform.hubness_reduction import (
     CSLS,
     NICDM,
@@ -26,7 +26,6 @@ from core.transform.hubness_reduction import (
     make_reducer,
     mutual_proximity,
     nicdm,
-    reduce_hubness,
 )
 
 

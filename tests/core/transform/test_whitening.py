@@ -310,7 +310,7 @@ def test_model_adapter_refuses_an_embedder_without_tokenizer(fake_embedder):
 
 
 def _default_embedder():
-    from core.embed import load_embedder
+    from core.embed.factory import load_embedder
 
     return load_embedder("default", precision="fp32")
 

@@ -30,7 +30,7 @@ from core.analysis.shift import (
     word_shift,
 )
 from core.exceptions import CorpusCompassWarning, InputError, InsufficientDataError, ParameterError
-from core.tokens import tokenize
+from core.load.tokens import tokenize
 
 SAMPLES = Path(__file__).resolve().parents[4] / "sample_data"
 

