@@ -1,6 +1,6 @@
 """Entry point of the dashboard: page config, navigation, sidebar. ``streamlit run app/main.py``.
 
-Read-only views: ``?analysis=<id>`` opens a saved analysis from the share store (``core.store``);
+Read-only views: ``?analysis=<id>`` opens a saved analysis from the share store (``core.results.store``);
 ``CORPUS_COMPASS_OPEN_BUNDLE=<path>`` (set by ``corpus-compass open BUNDLE``) opens a bundle at start;
 an uploaded bundle (Data or Report page) does the same. In a read-only session every page shows the
 stored result and hides the controls that would change or recompute it.

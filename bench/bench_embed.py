@@ -5,7 +5,7 @@ turn from each corpus so every length regime is represented; synthetic sentences
 absent). Baseline: plain ``SentenceTransformer(path).encode`` of the default model in fp32 with its
 default batch size. Measured: ``core.embed.load_embedder("default")`` at ``precision="auto"`` (bf16
 autocast on CPUs with avx512_bf16/AMX, else fp32), at ``precision="fp32"`` for reference, and
-``core.cache.embed_texts`` into an empty cache (miss) versus the same texts again (hit). The two
+``core.embed.cache.embed_texts`` into an empty cache (miss) versus the same texts again (hit). The two
 encoders are timed in alternation, best of 3 each, so that load from other processes on the shared
 machine hits both alike. "min cos" is the smallest cosine between a text's vector from the measured
 encoder and from the fp32 baseline.

@@ -1,6 +1,6 @@
 """``corpus-compass compare A B [C …] --out DIR``: the whole pipeline from the command line.
 
-Registered by :func:`add_compare_parser` on the sub-command parser of :mod:`core.cli`, whose ``main``
+Registered by :func:`add_compare_parser` on the sub-command parser of :mod:`cli.main`, whose ``main``
 turns every :class:`~core.exceptions.CorpusCompassError` into a one-line message and exit code 2
 (anything unexpected: exit code 1). Output: the contract of PRODUCT.md (``summary.json``,
 ``documents.csv``, ``tests.csv``, ``words.csv`` when word shift ran, ``report.html``,
@@ -11,7 +11,7 @@ seconds spent writing the files) and, with ``--bundle``, an analysis bundle
 Each input file is read once into memory; its SHA-256 (recorded in the manifest) is of exactly the
 bytes that were parsed. ``--vectors`` takes one ``.npy`` per input file, one row per record of that
 file (before empty and duplicate rows are dropped), aligned through
-:meth:`core.corpus.Corpus.align_vectors`. Progress goes to stderr as one tqdm bar per stage (off
+:meth:`core.load.corpus.Corpus.align_vectors`. Progress goes to stderr as one tqdm bar per stage (off
 with ``--quiet`` or when stderr is not a terminal, tqdm's ``disable=None``); warnings are printed as
 one line each; the only line on stdout is where the results went.
 """

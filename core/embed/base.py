@@ -41,7 +41,7 @@ DEFAULT_MODEL_REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
 _DEFAULT_ALIASES = {"default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 PRECISIONS = ("auto", "fp32", "bf16")
 BACKENDS = ("torch", "onnx")
-#: The model name of the static embedder distilled from the default model (core.embed_static).
+#: The model name of the static embedder distilled from the default model (core.embed.static).
 FAST_MODEL = "fast"
 ALLOW_DOWNLOAD_ENV = "CORPUS_COMPASS_ALLOW_DOWNLOAD"
 DEFAULT_BATCH_SIZE = 64

@@ -80,7 +80,7 @@ def load_embedder(model: str = "default", *, precision: str = "auto", device: st
         a path to a sentence-transformers model directory, or a Hugging Face hub id already in the
         local Hugging Face cache (downloaded only when ``CORPUS_COMPASS_ALLOW_DOWNLOAD=1``).
         ``"fast"``: a static token table distilled from the default model
-        (:class:`core.embed_static.StaticEmbedder`): about 100x faster, but a different, much
+        (:class:`core.embed.static.StaticEmbedder`): about 100x faster, but a different, much
         coarser space (cosine to the default model about 0.4); never chosen automatically.
     precision : {"auto", "fp32", "bf16"}
         ``"auto"``: bf16 autocast where the CPU computes bf16 natively, else fp32.
@@ -99,13 +99,13 @@ def load_embedder(model: str = "default", *, precision: str = "auto", device: st
         ``"onnx"`` exports the model locally to ONNX and runs it with ONNX Runtime (fp32, CPU; about
         1.4x the throughput of torch fp32 at a minimum cosine of 0.9999998 to it, slower than bf16
         autocast where the CPU has native bf16; needs the optional packages ``onnx`` and
-        ``onnxruntime``); see :mod:`core.embed_onnx`.
+        ``onnxruntime``); see :mod:`core.embed.onnx_backend`.
 
     Returns
     -------
     Embedder
-        A :class:`SentenceTransformerEmbedder` (torch), :class:`core.embed_onnx.OnnxEmbedder` or
-        :class:`core.embed_static.StaticEmbedder`.
+        A :class:`SentenceTransformerEmbedder` (torch), :class:`core.embed.onnx_backend.OnnxEmbedder` or
+        :class:`core.embed.static.StaticEmbedder`.
 
     Raises
     ------
@@ -119,7 +119,7 @@ def load_embedder(model: str = "default", *, precision: str = "auto", device: st
     name, bs = _check_load_args(model, precision, batch_size, max_batch_tokens, expected_sha256)
     if backend not in BACKENDS:
         raise ParameterError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
-    if name.lower() == FAST_MODEL:  # the static distillation (core.embed_static), an explicit choice
+    if name.lower() == FAST_MODEL:  # the static distillation (core.embed.static), an explicit choice
         return load_static_embedder("default", precision=precision)
     if backend == "onnx":
         if device != "cpu" or precision == "bf16":

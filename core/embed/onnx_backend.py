@@ -25,7 +25,7 @@ Choices where METHODS.md is silent, documented here:
   cosine below 0.9999 refuses the export (tracing can freeze a shape-dependent branch of a model's
   Python code). The probes run every time an exported file is loaded, too (well under a second).
 - **Where the graph is kept.** ``<cache dir>/onnx/<digest>.onnx`` (the embedding cache's directory,
-  see :func:`core.cache.default_cache_dir`), where ``digest`` hashes the torch embedder's identity
+  see :func:`core.embed.cache.default_cache_dir`), where ``digest`` hashes the torch embedder's identity
   (model id, weight SHA-256, configuration digest, ``max_seq_length``), the torch, transformers and
   ONNX opset versions. It is written to a temporary file and renamed into place (atomic), with a
   sidecar ``.json`` holding its SHA-256; a file that does not match its sidecar is exported again.
@@ -232,7 +232,7 @@ def load_onnx_embedder(model: str = "default", *, cache_dir: str | os.PathLike |
         ``"default"``, a model directory or a cached hub id.
     cache_dir : path, optional
         Where the exported graph is kept (``onnx/`` inside it); default
-        :func:`core.cache.default_cache_dir`.
+        :func:`core.embed.cache.default_cache_dir`.
     batch_size, max_batch_tokens : int, optional
         As in :func:`core.embed.load_embedder` (its defaults when None).
     expected_sha256 : str, optional

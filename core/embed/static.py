@@ -31,7 +31,7 @@ Choices, documented here:
   ``[SEP]`` included (so an empty text still has a vector) and truncated at the model's
   ``max_seq_length`` (256 tokens).
 - **Where the table is kept.** ``<cache dir>/static/<digest>.npy`` (see
-  :func:`core.cache.default_cache_dir`), written atomically with a sidecar holding its SHA-256; the
+  :func:`core.embed.cache.default_cache_dir`), written atomically with a sidecar holding its SHA-256; the
   digest hashes the source embedder's identity and the distillation settings. A damaged file is
   distilled again (about a minute of CPU on two cores).
 """
@@ -204,7 +204,7 @@ def load_static_embedder(model: str = "default", *, cache_dir: str | os.PathLike
         The source model, as in :func:`core.embed.load_embedder`.
     cache_dir : path, optional
         Where the distilled table is kept (``static/`` inside it); default
-        :func:`core.cache.default_cache_dir`.
+        :func:`core.embed.cache.default_cache_dir`.
     precision : {"auto", "fp32", "bf16"}
         Precision of the distillation's forward passes.
     name : str

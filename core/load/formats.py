@@ -1,7 +1,7 @@
 """Reading corpus files: format detection and one reader per format (text decoding: :mod:`core.load.encoding`).
 
 This module turns the bytes of an uploaded or local file into a raw table (one row per record of the
-source, every column kept) and says how it decoded them; :mod:`core.corpus` then picks the text, id,
+source, every column kept) and says how it decoded them; :mod:`core.load` then picks the text, id,
 metadata and vector columns and removes empty and duplicate rows.
 
 Choices the specification leaves open:

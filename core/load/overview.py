@@ -1,6 +1,6 @@
 """Tables that summarise loaded corpora, for the dashboard's Data page, the CLI and the report.
 
-Every function takes :class:`core.corpus.Corpus` objects (or their :class:`~core.corpus.CorpusStats`)
+Every function takes :class:`core.load.corpus.Corpus` objects (or their :class:`~core.load.stats.CorpusStats`)
 and returns a pandas DataFrame; nothing here computes a statistic that ``Corpus.stats`` does not.
 """
 
@@ -68,7 +68,7 @@ def available_columns(data: bytes, filename: str) -> list[str]:
 
     Plain-text and zip files have fixed columns (``text``; zip: ``text``, ``folder``, ``file``).
     Raises :class:`~core.exceptions.CorpusLoadError` for files that cannot be read, with the same
-    message :func:`core.corpus.load_corpus` would give.
+    message :func:`core.load.read.load_corpus` would give.
     """
     from core.exceptions import CorpusLoadError
     from core.load.formats import format_from_filename, format_size, read_table

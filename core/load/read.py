@@ -4,7 +4,7 @@
 files (one document per file) into an immutable :class:`Corpus`, with a :class:`LoadReport` that says
 how the file was read: encoding and any fallback, which text column and why, and how many empty and
 duplicate rows were removed. Nothing is removed or guessed silently. The readers themselves live in
-:mod:`core.formats`; tokenisation in :mod:`core.tokens`.
+:mod:`core.load.formats`; tokenisation in :mod:`core.load.tokens`.
 
 Choices the specification leaves open:
 

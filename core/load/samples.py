@@ -6,7 +6,7 @@ The samples are English descriptions of Debian packages from three groups of arc
 
 This module only finds the files and describes them: it does not read them, so it imports nothing
 from the loading stage. Load one with
-``core.corpus.load_corpus(sample.path, text_column=sample.text_column, name=sample.name)``.
+``core.load.read.load_corpus(sample.path, text_column=sample.text_column, name=sample.name)``.
 
 The folder is ``sample_data/`` next to the ``core`` package (a source checkout or an editable
 install); the environment variable ``CORPUS_COMPASS_SAMPLE_DIR`` points elsewhere. A regular wheel

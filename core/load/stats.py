@@ -28,7 +28,7 @@ _PLOT_RANKS = 500
 
 @dataclass(frozen=True, repr=False)
 class CorpusStats:
-    """Descriptive statistics of a corpus, from :func:`core.tokens.tokenize`.
+    """Descriptive statistics of a corpus, from :func:`core.load.tokens.tokenize`.
 
     Attributes
     ----------

@@ -5,12 +5,12 @@ Stages, in order (:data:`STAGES`)::
 
     load → embed → transform → knn → depth → tests → hubness → spread → map → words → models
 
-``load`` describes the corpora already loaded (:func:`core.corpus.load_corpora`); ``embed`` uses each
+``load`` describes the corpora already loaded (:func:`core.load.read.load_corpora`); ``embed`` uses each
 corpus's precomputed ``vectors`` when every corpus has them, else the embedder through the embedding
-cache (:func:`core.cache.embed_texts`); ``transform`` applies the chosen transforms to the pooled
+cache (:func:`core.embed.cache.embed_texts`); ``transform`` applies the chosen transforms to the pooled
 space; ``knn`` computes the pooled k-nearest-neighbour graph ONCE (faiss), reused by ``hubness``
 (N_k) and ``map`` (UMAP's ``precomputed_knn``). The stage functions live in
-:mod:`core.pipeline_stages`.
+:mod:`core.pipeline.stages`.
 
 Progress: ``progress(stage, done, total, message)`` is called when a stage starts (``done = 0``),
 inside long stages, and when it ends (``done = total``); a skipped stage reports ``1, 1`` with a

@@ -46,7 +46,7 @@ class Analysis:
     Parameters
     ----------
     corpora : tuple of Corpus
-        At least two, with distinct names (see :func:`core.corpus.load_corpora`). Lists are accepted.
+        At least two, with distinct names (see :func:`core.load.read.load_corpora`). Lists are accepted.
     model : str
         Embedding model: ``"default"`` (bundled all-MiniLM-L6-v2), a local directory or a cached hub id.
         Ignored for the main space when every corpus has precomputed ``vectors``.
@@ -185,7 +185,7 @@ def _choices(value: Any, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]
 def _validate(spec: Analysis) -> None:
     corpora = spec.corpora
     if isinstance(corpora, Corpus) or not isinstance(corpora, (list, tuple)):
-        raise ParameterError("corpora must be a list of Corpus objects (core.corpus.load_corpora)")
+        raise ParameterError("corpora must be a list of Corpus objects (core.load.read.load_corpora)")
     corpora = tuple(corpora)
     for i, c in enumerate(corpora):
         if not isinstance(c, Corpus):
@@ -195,7 +195,7 @@ def _validate(spec: Analysis) -> None:
     names = [c.name for c in corpora]
     if len(set(names)) != len(names):
         raise ParameterError(f"corpus names must be distinct, got {names}; load them with "
-                             "core.corpus.load_corpora, which makes names unique")
+                             "core.load.read.load_corpora, which makes names unique")
     if _RESERVED_NAME in names:
         raise ParameterError(f"no corpus may be called {_RESERVED_NAME!r} (it names all corpora pooled); "
                              "rename it")

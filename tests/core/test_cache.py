@@ -1,4 +1,4 @@
-"""Tests of core.cache: the SQLite embedding cache and embed_texts.
+"""Tests of core.embed.cache: the SQLite embedding cache and embed_texts.
 
 The embedders here are deterministic stand-ins (the shared HashingEmbedder, or a vector derived from
 a text's SHA-256), because the cache is about storing vectors, not computing them; the real model is
@@ -176,7 +176,7 @@ def test_two_processes_write_concurrently(tmp_path):
     script = textwrap.dedent(f"""
         import sys, numpy as np
         sys.path.insert(0, {str(ROOT)!r})
-        from core.cache import EmbeddingCache
+        from core.embed.cache import EmbeddingCache
         c = EmbeddingCache({str(path)!r})
         who = sys.argv[1]
         for b in range(30):
@@ -198,7 +198,7 @@ def test_many_processes_create_the_same_new_cache_at_once(tmp_path):
     script = textwrap.dedent(f"""
         import sys, time, numpy as np
         sys.path.insert(0, {str(ROOT)!r})
-        from core.cache import EmbeddingCache
+        from core.embed.cache import EmbeddingCache
         path, start, who = sys.argv[1], float(sys.argv[2]), sys.argv[3]
         while time.time() < start:  # all processes open the file at the same moment
             pass
@@ -332,7 +332,7 @@ _WRITER = textwrap.dedent("""
     import hashlib, sys
     import numpy as np
     sys.path.insert(0, {root!r})
-    from core.cache import EmbeddingCache, embed_texts
+    from core.embed.cache import EmbeddingCache, embed_texts
 
     def text_vector(text, dim=24):
         seed = int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8], "little")

@@ -1,4 +1,4 @@
-"""The operator's model allow-list (core.model_policy, CORPUS_COMPASS_MODELS)."""
+"""The operator's model allow-list (core.embed.policy, CORPUS_COMPASS_MODELS)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""core.progress: per-stage rate and time left from the pipeline's progress calls."""
+"""core.pipeline.progress: per-stage rate and time left from the pipeline's progress calls."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The bundled sample corpora (sample_data/*.csv), their catalogue (core.samples) and the script that
+"""The bundled sample corpora (sample_data/*.csv), their catalogue (core.load.samples) and the script that
 builds them (sample_data/build_samples.py)."""
 
 from __future__ import annotations

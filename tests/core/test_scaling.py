@@ -9,7 +9,7 @@ approximation forced on (small thresholds), and bounds the difference. The appro
   (``core.transform.hubness_reduction``, above ``max_full_n``), including the exact closed-form
   moments of Gaussian mutual proximity for cosine;
 - two-sample permutation tests on seeded subsamples of ``max_n`` documents per corpus;
-- UMAP fitted on a sample with the other points placed by ``transform`` (``core.projection``);
+- UMAP fitted on a sample with the other points placed by ``transform`` (``core.analysis.projection``);
 - the pipeline's switch to the graph version of a hubness reduction (``reduction_max_full_n``).
 
 The data are clustered unit vectors in 64 dimensions (like sentence embeddings, smaller for speed).

@@ -1,4 +1,4 @@
-"""core.store: random ids of >= 128 bits, strict id validation before any file access, paths stay
+"""core.results.store: random ids of >= 128 bits, strict id validation before any file access, paths stay
 inside the store, atomic save/load round trip, friendly errors for unknown and damaged analyses."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""core.views: map sampling, CADE shift ranking with frequency filters, neighbours and trajectories
+"""core.results.queries: map sampling, CADE shift ranking with frequency filters, neighbours and trajectories
 computed from stored word vectors (checked against core.analysis.shift.ranking on the same vectors)."""
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def _kill_after(process: subprocess.Popen, lines: int, extra_delay: float) -> li
 
 EMBED_CHILD = """
     import sys
-    from core.cache import EmbeddingCache, embed_texts
+    from core.embed.cache import EmbeddingCache, embed_texts
     from tests.conftest import HashingEmbedder
 
     texts = [f"document number {i} about topic {i % 17}" for i in range(int(sys.argv[2]))]
@@ -114,7 +114,7 @@ STORE_CHILD = """
     import numpy as np
     import pandas as pd
     from core.results import AnalysisResult, make_table
-    from core.store import AnalysisStore
+    from core.results.store import AnalysisStore
 
     n = 60_000
     docs = pd.DataFrame({"corpus": np.where(np.arange(n) % 2, "a", "b"), "doc_id": np.arange(n).astype(str),

@@ -1,5 +1,5 @@
 """Sharing: share links are unguessable and validated, read-only views change nothing, a deleted
-analysis is gone, and the share store never serves a file outside itself (core.store and the
+analysis is gone, and the share store never serves a file outside itself (core.results.store and the
 dashboard's ``?analysis=<id>`` links, through ``streamlit.testing.v1.AppTest``)."""
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ What this module does, exactly (METHODS.md §6 leaves some of it open):
   hyperparameters, both matrices learning, each with its own seed stream, on the same token stream as
   the slice (compass vocabulary), so that the two methods see identical input. ``procrustes.py``
   rotates them onto each other.
-* Tokenisation: texts go through ``core.tokens.tokenize`` (NFKC, case-folded words; one token per
+* Tokenisation: texts go through ``core.load.tokens.tokenize`` (NFKC, case-folded words; one token per
   character for Han, kana, Thai, Lao, Khmer and Myanmar, so CADE on Chinese or Japanese text compares
   characters, not words). Documents given as lists of tokens are used as they are. A document is
   word2vec's sentence: windows never cross documents.
@@ -314,7 +314,7 @@ def _check_params(*, dim, window, negative, epochs, min_count, alpha, min_alpha,
 
 
 def tokenize_corpus(name: str, documents: Sequence[str] | Sequence[Sequence[str]]) -> list[list[str]]:
-    """Tokenise one corpus: texts with ``core.tokens.tokenize``, token lists kept as they are.
+    """Tokenise one corpus: texts with ``core.load.tokens.tokenize``, token lists kept as they are.
 
     Parameters
     ----------
@@ -505,7 +505,7 @@ def train_cade(corpora: Mapping[str, Sequence[str] | Sequence[Sequence[str]]], *
     ----------
     corpora : mapping of str to sequence
         Corpus name → documents, in the order wanted for trajectories. A document is a text
-        (tokenised with ``core.tokens.tokenize``) or a list of tokens used as is. At least two corpora.
+        (tokenised with ``core.load.tokens.tokenize``) or a list of tokens used as is. At least two corpora.
     dim : int, default 100
         Vector dimensions.
     window : int, default 5

@@ -5,7 +5,7 @@ about 5% of them (a test that rejects far more often is broken). Alternative: tw
 (games vs science) must be told apart by every test.
 
 Embeddings come from the real default model (all-MiniLM-L6-v2 through ``core.embed.load_embedder``
-and ``core.cache.embed_texts``), cached in a folder under the system temporary directory so that
+and ``core.embed.cache.embed_texts``), cached in a folder under the system temporary directory so that
 reruns on the same machine do not re-embed. To keep CI cheap, the CI test embeds only each package's
 short description (the first paragraph of ``text``) and uses 200 halvings of 600 documents for the
 depth test and 100 halvings of 200 documents with 199 permutations for the permutation tests. If the

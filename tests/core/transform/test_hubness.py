@@ -1,4 +1,4 @@
-"""core.transform.hubness: k-occurrence, the four hubness measures, hubs/antihubs, LOO kNN accuracy."""
+"""core.analysis.hubness: k-occurrence, the four hubness measures, hubs/antihubs, LOO kNN accuracy."""
 
 from __future__ import annotations
 
