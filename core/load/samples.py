@@ -97,7 +97,7 @@ def sample_dir() -> Path:
             raise ParameterError(f"{SAMPLE_DIR_ENV}={override!r} is not a folder: point it at a folder "
                                  "of sample .csv files or unset it to use the bundled samples")
         return folder
-    return Path(__file__).resolve().parent.parent / "sample_data"
+    return Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def list_samples() -> list[SampleCorpus]:
