@@ -20,6 +20,7 @@ from typing import Any
 
 import streamlit as st
 
+from core.exceptions import AnalysisNotFoundError
 from core.load.read import load_corpus
 from core.load.samples import list_samples
 
@@ -55,8 +56,12 @@ def embedder(model: str = "default", precision: str = "auto", backend: str = "to
     Refused (ParameterError) when the operator's allow-list (``CORPUS_COMPASS_MODELS``) does not
     list it: checked before anything touches the file system or the cache.
     """
+    from app.viewer import viewer_mode
     from core.embed.policy import allowed_models, check_model_allowed
+    from core.exceptions import ModelError
 
+    if viewer_mode():
+        raise ModelError("this server only shows saved analyses: it loads no embedding model")
     check_model_allowed(model, allowed_models())
     return _embedder(model, precision, backend, os.environ.get(EMBEDDER_ENV, "").strip())
 
@@ -101,14 +106,18 @@ def _stored_result(analysis_id: str, root: str) -> Any:
 def stored_result(analysis_id: str) -> Any:
     """A saved analysis from the share store (read from disk once per hour and id).
 
-    Raises ParameterError (malformed id), AnalysisNotFoundError or BundleError.
+    Raises ParameterError (malformed id), AnalysisExpiredError, AnalysisDeletedError,
+    AnalysisNotFoundError or BundleError.
     """
-    from core.results.store import AnalysisStore, is_valid_id
+    from core.results.store import AnalysisStore
 
     store = AnalysisStore()
-    # a deleted analysis must not stay reachable through the cache
-    if is_valid_id(analysis_id) and not store.exists(analysis_id):
-        _stored_result.clear()
+    try:
+        # malformed, unknown, deleted or expired: raised before the cache is consulted
+        store.check(analysis_id)
+    except AnalysisNotFoundError:
+        _stored_result.clear()  # what is no longer shared does not stay in memory either
+        raise
     return _stored_result(analysis_id, str(store.root))
 
 

@@ -3,7 +3,8 @@
 Read-only views: ``?analysis=<id>`` opens a saved analysis from the share store (``core.results.store``);
 ``CORPUS_COMPASS_OPEN_BUNDLE=<path>`` (set by ``corpus-compass open BUNDLE``) opens a bundle at start;
 an uploaded bundle (Data or Report page) does the same. In a read-only session every page shows the
-stored result and hides the controls that would change or recompute it.
+stored result and hides the controls that would change or recompute it. In viewer mode
+(``app.viewer``) only saved analyses can be opened, by link: no Data or Embed page, no upload.
 """
 
 from __future__ import annotations
@@ -19,19 +20,29 @@ if _ROOT not in sys.path:
 
 import streamlit as st
 
-from app import cache, state
+from app import cache, state, viewer
 from app.text import md
-from core.exceptions import AnalysisNotFoundError, BundleError, CorpusCompassError, ParameterError
+from core.exceptions import (
+    AnalysisDeletedError,
+    AnalysisExpiredError,
+    AnalysisNotFoundError,
+    BundleError,
+    CorpusCompassError,
+    ParameterError,
+)
 
 OPEN_BUNDLE_ENV = "CORPUS_COMPASS_OPEN_BUNDLE"
 
 st.set_page_config(page_title="Corpus Compass", page_icon="🧭", layout="wide")
 
 
-def _link_problem(title: str, text: str) -> None:
+def _link_problem(page: tuple[str, str]) -> None:
     """A friendly page for a link that cannot be opened (never a traceback, never a path)."""
+    title, text = page
     st.title(title)
     st.markdown(text)
+    if VIEWER:
+        st.stop()
     if st.button("Start a new analysis", type="primary", key="leave_bad_link"):
         st.query_params.clear()
         state.close_read_only()
@@ -51,27 +62,22 @@ def _open_shared_link() -> None:
     try:
         result = cache.stored_result(requested)
     except ParameterError:
-        _link_problem("This analysis link is not valid",
-                      "The address does not contain a valid analysis id. Copy the whole link that "
-                      "**Save and share** gave you (it ends in `?analysis=` followed by 32 letters and "
-                      "digits), or start a new analysis.")
+        _link_problem(viewer.invalid_link())
+    except AnalysisExpiredError as exc:
+        _link_problem(viewer.expired_link(exc.expired))
+    except AnalysisDeletedError as exc:
+        _link_problem(viewer.deleted_link(exc.deleted))
     except AnalysisNotFoundError:
-        _link_problem("This analysis was not found",
-                      "No saved analysis has this id on this server: it may have been deleted, the link "
-                      "may have been cut short, or it comes from another Corpus Compass installation. "
-                      "Ask the person who shared it for a new link, or for the analysis bundle (.zip), "
-                      "which you can open on the Report page.")
+        _link_problem(viewer.unknown_link())
     except (BundleError, CorpusCompassError, OSError):
-        _link_problem("This analysis cannot be opened",
-                      "The saved analysis exists but could not be read (the file is damaged or was "
-                      "written by a newer version of Corpus Compass).")
+        _link_problem(viewer.unreadable_link())
     state.open_read_only(result, source="a shared link", analysis_id=requested)
     state.set_landing(True)
 
 
 def _open_bundle_from_environment() -> None:
     path = os.environ.get(OPEN_BUNDLE_ENV, "").strip()
-    if not path or not state.once("open_bundle_env"):
+    if VIEWER or not path or not state.once("open_bundle_env"):
         return
     try:
         result = cache.bundle_file_result(path)
@@ -82,10 +88,11 @@ def _open_bundle_from_environment() -> None:
     state.set_landing(True)
 
 
+VIEWER = viewer.viewer_mode()
 _open_shared_link()
 _open_bundle_from_environment()
 
-if (os.environ.get("CORPUS_COMPASS_PRELOAD_SAMPLES") == "1" and not state.read_only()
+if (os.environ.get("CORPUS_COMPASS_PRELOAD_SAMPLES") == "1" and not VIEWER and not state.read_only()
         and state.once("preload_samples")):
     for sample in cache.samples():
         if sample.name not in state.corpora():
@@ -109,11 +116,18 @@ PAGES = {
     ],
 }
 
+if VIEWER:
+    # only the pages that show a saved analysis, and only once a link has opened one
+    # (Compare, the verdict, first: it is the start page of a link)
+    PAGES = ({"Explore": sorted(PAGES["Explore"], key=lambda p: p.title != "Compare"), "Share": PAGES["Share"]}
+             if state.result() is not None
+             else [st.Page("views/viewer_home.py", title="Shared analyses", icon=":material/lock:")])
+
 page = st.navigation(PAGES)
 if state.landing():
     # a shared analysis opened at the start page lands on its verdict (the Compare page)
     state.set_landing(False)
-    if page.url_path == "":
+    if page.url_path == "" and not VIEWER:  # (the viewer's start page is Compare already)
         shared = state.shared_id()
         st.switch_page("views/compare.py", query_params={"analysis": shared} if shared else None)
 
@@ -125,10 +139,12 @@ with st.sidebar:
         if result is not None:
             for name, n in zip(result.corpora["corpus"], result.corpora["n_documents"]):
                 st.markdown(f"- {md(name)} · {int(n):,} documents")
-        if st.button("Close and start my own analysis", key="close_read_only"):
+        if not VIEWER and st.button("Close and start my own analysis", key="close_read_only"):
             st.query_params.clear()
             state.close_read_only()
             st.rerun()
+    elif VIEWER:
+        st.caption("Analyses shared by link, read-only.")
     else:
         loaded = state.corpora()
         if loaded:

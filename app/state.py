@@ -37,6 +37,8 @@ OWN_RESULT = "cc_own_result"
 PRELOADED = "cc_preloaded"
 # the id of the last "Save and share" of this session's result (so the link stays on screen)
 SAVED_ID = "cc_saved_id"
+# the expiry chosen for that save ("30 days", ...), shown with its link
+SAVED_EXPIRY = "cc_saved_expiry"
 # a problem met while opening what the server was started with (CORPUS_COMPASS_OPEN_BUNDLE)
 STARTUP_ERROR = "cc_startup_error"
 # True right after a shared analysis was opened: the start page then forwards to its verdict
@@ -170,6 +172,14 @@ def run_message() -> tuple[str, str] | None:
 
 def set_run_message(value: tuple[str, str] | None) -> None:
     st.session_state[RUN_MESSAGE] = value
+
+
+def saved_expiry() -> str | None:
+    return st.session_state.get(SAVED_EXPIRY)
+
+
+def set_saved_expiry(value: str | None) -> None:
+    st.session_state[SAVED_EXPIRY] = value
 
 
 def startup_error() -> str | None:

@@ -60,7 +60,12 @@ def method_notes(result: Any) -> None:
 
 def require_result() -> Any:
     """The session's analysis, or a friendly message pointing to the Embed page (and stop)."""
+    from app.viewer import viewer_mode
+
     result = state.result()
+    if result is None and viewer_mode():
+        st.info("Open a shared analysis with the link you were given.", icon=":material/info:")
+        st.stop()
     if result is None:
         st.info("No analysis yet. Load two or more corpora on the **Data** page, then run the analysis "
                 "on the **Embed** page first.", icon=":material/info:")

@@ -1,9 +1,11 @@
 """The ``corpus-compass`` command line.
 
 Sub-commands: ``stats`` (corpus statistics), ``embed`` (vectors to .npy), ``compare`` (the whole
-pipeline, writing the report of PRODUCT.md's output contract), ``serve`` (the dashboard) and ``open``
-(view a saved analysis bundle in the dashboard). Every failure ends with a one-line reason on stderr
-and a non-zero exit code: 2 for bad input or parameters, 1 for anything unexpected.
+pipeline, writing the report of PRODUCT.md's output contract), ``serve`` (the dashboard; ``--viewer``:
+only shows saved analyses by link), ``open`` (view a saved analysis bundle in the dashboard) and
+``store`` (add, list, delete and prune saved analyses: see :mod:`cli.store`). Every failure ends
+with a one-line reason on stderr and a non-zero exit code: 2 for bad input or parameters, 1 for
+anything unexpected.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from core.exceptions import CorpusCompassError
+from cli.store import add_store_parser
+from core.exceptions import CorpusCompassError, ParameterError
+
+VIEWER_ENV = "CORPUS_COMPASS_VIEWER"
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -119,12 +125,30 @@ def _cmd_embed(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     app = Path(__file__).resolve().parent.parent / "app" / "main.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    if getattr(args, "address", None):
+        command += ["--server.address", args.address]
     env = dict(os.environ)
+    if getattr(args, "viewer", False):
+        if args.samples:
+            raise ParameterError("--samples cannot be combined with --viewer: the viewer only shows saved "
+                                 "analyses (add them with 'corpus-compass store add BUNDLE')")
+        # no upload, no model, no run: app/viewer.py; nothing the authoring dashboard was told to open
+        env[VIEWER_ENV] = "1"
+        for name in ("CORPUS_COMPASS_PRELOAD_SAMPLES", "CORPUS_COMPASS_OPEN_BUNDLE"):
+            env.pop(name, None)
+        command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     if args.samples:
         env["CORPUS_COMPASS_PRELOAD_SAMPLES"] = "1"
     if getattr(args, "bundle", None):
         env["CORPUS_COMPASS_OPEN_BUNDLE"] = str(Path(args.bundle).resolve())
-    return subprocess.call(command, env=env)
+    server = subprocess.Popen(command, env=env)
+    # a service manager stops the command with SIGTERM: pass it on, so no server is left running
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.wait()  # Ctrl-C reaches the server too (same process group); let it finish
+        raise
 
 
 def _cmd_open(args: argparse.Namespace) -> int:
@@ -172,8 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="start the dashboard")
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", help="the address to listen on (default: Streamlit's, all interfaces)")
     p.add_argument("--samples", action="store_true", help="load the bundled sample corpora at start")
+    p.add_argument("--viewer", action="store_true",
+                   help="viewer only: open saved analyses by link, read-only; no upload, no model, no run")
     p.set_defaults(func=_cmd_serve)
+
+    add_store_parser(sub)
 
     p = sub.add_parser("open", help="open a saved analysis bundle (.zip or folder) in the dashboard")
     p.add_argument("bundle", metavar="BUNDLE")
@@ -185,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "store_command", None):
+        args.command = f"{args.command} {args.store_command}"  # "store add: error: ..."
     try:
         return args.func(args)
     except CorpusCompassError as exc:

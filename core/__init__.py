@@ -19,6 +19,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # core.exceptions
     "AnalysisCancelled": "core.exceptions",
+    "AnalysisDeletedError": "core.exceptions",
+    "AnalysisExpiredError": "core.exceptions",
     "AnalysisNotFoundError": "core.exceptions",
     "BundleError": "core.exceptions",
     "CacheError": "core.exceptions",
@@ -29,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "InsufficientDataError": "core.exceptions",
     "ModelError": "core.exceptions",
     "ParameterError": "core.exceptions",
+    "StoreFullError": "core.exceptions",
     "WeightHashMismatchError": "core.exceptions",
     # core.load
     "Corpus": "core.load.corpus",
@@ -211,7 +214,11 @@ _EXPORTS: dict[str, str] = {
     "AnalysisStore": "core.results.store",
     "default_store_dir": "core.results.store",
     "is_valid_id": "core.results.store",
+    "link_path": "core.results.store",
     "new_id": "core.results.store",
+    # core.results.store_meta
+    "StoredAnalysis": "core.results.store_meta",
+    "parse_size": "core.results.store_meta",
     # core.report.tables
     "neutralize_cell": "core.report.tables",
     "neutralize_frame": "core.report.tables",

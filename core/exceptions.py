@@ -77,3 +77,30 @@ class AnalysisNotFoundError(InputError):
 
 
 __all__.append("AnalysisNotFoundError")
+
+
+class AnalysisExpiredError(AnalysisNotFoundError):
+    """A saved analysis reached the end of the time it was shared for. ``expired`` is when (UTC)."""
+
+    def __init__(self, message: str, *, expired: object = None) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+class AnalysisDeletedError(AnalysisNotFoundError):
+    """A saved analysis was deleted from the share store. ``deleted`` is when (UTC)."""
+
+    def __init__(self, message: str, *, deleted: object = None) -> None:
+        super().__init__(message)
+        self.deleted = deleted
+
+
+class StoreFullError(CorpusCompassError):
+    """Saving would take the share store past its size limit; ``used``, ``limit`` and ``needed`` in bytes."""
+
+    def __init__(self, message: str, *, used: int = 0, limit: int = 0, needed: int = 0) -> None:
+        super().__init__(message)
+        self.used, self.limit, self.needed = used, limit, needed
+
+
+__all__ += ["AnalysisDeletedError", "AnalysisExpiredError", "StoreFullError"]

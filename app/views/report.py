@@ -10,9 +10,12 @@ import streamlit as st
 from app import cache, state
 from app.text import md
 from app.ui import bundle_uploader, explain, read_only_banner
-from core.exceptions import CorpusCompassError
+from app.viewer import viewer_mode, viewer_url
+from core.exceptions import CorpusCompassError, StoreFullError
 
 PAGE_PATH = "report"
+#: how long a "Save and share" link works: label -> days (None = until it is deleted)
+EXPIRY_CHOICES = {"Until it is deleted": None, "7 days": 7, "30 days": 30, "90 days": 90, "One year": 365}
 
 st.title("Report and share")
 explain("Everything the analysis found, as files that open without Corpus Compass: CSV tables for a "
@@ -22,6 +25,9 @@ explain("Everything the analysis found, as files that open without Corpus Compas
 read_only_banner()
 
 result = state.result()
+if result is None and viewer_mode():
+    st.info("Open a shared analysis with the link you were given.", icon=":material/info:")
+    st.stop()
 if result is None:
     st.info("No analysis yet. Load corpora on the **Data** page and run the analysis on the **Embed** "
             "page first, or open a saved analysis bundle below.", icon=":material/info:")
@@ -34,7 +40,12 @@ token = state.result_token() or "shared"
 
 
 def share_link(analysis_id: str) -> str:
-    """The address of the dashboard's start page with ``?analysis=<id>`` (relative if unknown)."""
+    """The address of the viewer (when configured) or of this dashboard's start page, with
+    ``?analysis=<id>`` (relative if unknown)."""
+    from core.results.store import link_path
+
+    if viewer_url():
+        return viewer_url() + link_path(analysis_id)
     url = st.context.url
     if not url:
         return f"?analysis={analysis_id}"
@@ -91,15 +102,26 @@ else:
     st.markdown("Saves the analysis on this server and gives a link that opens it **read-only** on every "
                 "page, without recomputing. The link contains a random id of 192 bits: only people you "
                 "give it to can open it.")
+    keep = st.selectbox("Keep the link working", list(EXPIRY_CHOICES), key="share_expiry",
+                        help="After this time the link says that it has expired and the analysis is removed "
+                             "from this server.")
     if st.button("Save and share", type="primary", key="save_share", icon=":material/share:"):
         from core.results.store import AnalysisStore
 
         try:
-            state.set_saved_id(AnalysisStore().save(result))
+            state.set_saved_id(AnalysisStore().save(result, expires_days=EXPIRY_CHOICES[keep]))
+            state.set_saved_expiry(keep)
+        except StoreFullError:
+            st.error("The analysis could not be saved: this server's storage for shared analyses is full. "
+                     "Download the analysis bundle above instead, or ask whoever runs this server to remove "
+                     "old analyses.")
         except (CorpusCompassError, OSError) as exc:
             st.error(f"The analysis could not be saved: {md(exc)}")
     if state.saved_id():
-        st.success("Saved. Anyone with this link can view the analysis (read-only):",
+        until = state.saved_expiry()
+        lasting = ("until it is deleted" if until in (None, "Until it is deleted")
+                   else f"for {until.lower()}")
+        st.success(f"Saved. Anyone with this link can view the analysis (read-only) {lasting}:",
                    icon=":material/check_circle:")
         st.code(share_link(state.saved_id()), language=None)
 

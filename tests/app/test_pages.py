@@ -186,8 +186,8 @@ def test_save_and_share_then_open_the_link_read_only(analysis_result: AnalysisRe
     link = at.code[0].value
     assert link.startswith("?analysis=")
     analysis_id = link.split("=", 1)[1]
-    stored = list((isolated_env / "store").iterdir())
-    assert [p.name for p in stored] == [f"{analysis_id}.zip"]
+    stored = sorted(p.name for p in (isolated_env / "store").iterdir() if not p.name.startswith("."))
+    assert stored == [f"{analysis_id}.json", f"{analysis_id}.zip"]  # the bundle and its record
 
     # a fresh session opening the link lands on the verdict, read-only
     viewer = open_page("data", query={"analysis": analysis_id})

@@ -32,7 +32,8 @@ def free_port() -> int:
 class Server:
     """A dashboard process: ``url`` to open, ``store`` and ``cache`` folders it writes to."""
 
-    def __init__(self, tmp: Path, env_extra: dict[str, str] | None = None) -> None:
+    def __init__(self, tmp: Path, env_extra: dict[str, str] | None = None,
+                 command: list[str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.store = tmp / "store"
@@ -42,10 +43,12 @@ class Server:
                "CORPUS_COMPASS_CACHE_DIR": str(self.cache), "PYTHONPATH": str(ROOT),
                "CORPUS_COMPASS_PRELOAD_SAMPLES": "0", **(env_extra or {})}
         env.pop("CORPUS_COMPASS_OPEN_BUNDLE", None)
-        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"),
-                   "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                   "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                   "--server.fileWatcherType", "none"]
+        # ``command`` (e.g. the ``corpus-compass serve`` command line) gets {port} filled in
+        command = [part.format(port=self.port) for part in command] if command else [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"),
+            "--server.port", str(self.port), "--server.address", "127.0.0.1",
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none"]
         self._log = open(self.log, "wb")  # noqa: SIM115 - closed in stop(), after the process ends
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self._wait_healthy()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.exceptions import AnalysisNotFoundError, BundleError, ParameterError
+from core.exceptions import AnalysisDeletedError, AnalysisNotFoundError, BundleError, ParameterError
 from core.results.result import AnalysisResult, make_table
 from core.results.store import (
     ID_PATTERN,
@@ -67,8 +67,8 @@ def test_save_and_load_round_trip(store: AnalysisStore) -> None:
     assert loaded.equals(result)
     assert loaded.depth_tests["pvalue"].iloc[0] == pytest.approx(0.07)
     assert store.ids() == [analysis_id]
-    # nothing else (no temporary file) is left in the store
-    assert sorted(p.name for p in store.root.iterdir()) == [f"{analysis_id}.zip"]
+    # the bundle, its record and the lock file; no temporary file is left in the store
+    assert sorted(p.name for p in store.root.iterdir()) == [".lock", f"{analysis_id}.json", f"{analysis_id}.zip"]
 
 
 def test_each_save_gets_a_new_id(store: AnalysisStore) -> None:
@@ -86,10 +86,12 @@ def test_delete_removes_the_analysis(store: AnalysisStore) -> None:
     analysis_id = store.save(_result())
     store.delete(analysis_id)
     assert not store.exists(analysis_id)
-    with pytest.raises(AnalysisNotFoundError, match="no saved analysis has the id"):
+    # a tombstone says it was deleted (an AnalysisNotFoundError too, for callers that only know that)
+    with pytest.raises(AnalysisDeletedError, match="was deleted from the store on 20"):
         store.load(analysis_id)
-    with pytest.raises(AnalysisNotFoundError, match="no saved analysis has the id"):
+    with pytest.raises(AnalysisNotFoundError, match="was deleted from the store"):
         store.delete(analysis_id)
+    assert sorted(p.name for p in store.root.iterdir()) == [".lock", f"{analysis_id}.deleted"]
 
 
 def test_unknown_id_is_a_clear_error(store: AnalysisStore) -> None:

@@ -149,7 +149,10 @@ def test_killed_while_saving_to_the_share_store_then_rerun(tmp_path: Path, steps
         loaded = store.load(analysis_id)
         assert len(loaded.documents) == 60_000 and loaded.documents["text"].iloc[-1] == "text 59999 " * 8
     # anything half-written is not a stored analysis and cannot be asked for
-    for leftover in (p for p in root.iterdir() if p.stem not in ids):
+    for leftover in (p for p in root.iterdir() if p.stem not in ids and p.name != ".lock"):
+        if leftover.suffix == ".json":  # the record of a save killed before its bundle was in place
+            assert store.status(leftover.stem) == "unknown"
+            continue
         assert leftover.name.startswith(".") and ".partial-" in leftover.name
         with pytest.raises(ParameterError):
             store.load(leftover.name)

@@ -145,7 +145,7 @@ def test_deleted_analysis_is_gone(store: AnalysisStore) -> None:
     with pytest.raises(AnalysisNotFoundError):
         store.load(analysis_id)
     again = _open(analysis_id)
-    assert _titles(again) == ["This analysis was not found"]
+    assert _titles(again) == ["This analysis was deleted"]
     assert again.session_state["cc_result"] is None if "cc_result" in again.session_state else True
 
 
@@ -185,3 +185,21 @@ def test_planted_symlink_link_is_refused_in_the_dashboard(store: AnalysisStore, 
     assert _titles(at) == ["This analysis link is not valid"]
     assert "cc_result" not in at.session_state or at.session_state["cc_result"] is None
     assert np.all([planted not in str(m.value) for m in at.markdown])
+
+
+def test_opening_links_writes_nothing(store: AnalysisStore) -> None:
+    """What a viewer does with a link (check, load) only reads: it can run with a read-only store."""
+    import datetime as dt
+
+    from robustness_support import record_writes
+
+    kept = store.save(_result(), expires_days=30)
+    expired = store.save(_result(), expires_days=1, created=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2))
+    deleted = store.save(_result())
+    store.delete(deleted)
+    with record_writes() as writes:
+        assert store.load(kept).equals(_result())
+        assert [store.status(i) for i in (kept, expired, deleted, new_id(), "../x")] == [
+            "available", "expired", "deleted", "unknown", "invalid"]
+        assert [e.id for e in store.entries()] == [expired, kept]  # oldest first
+    assert writes == []
