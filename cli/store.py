@@ -68,7 +68,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
             print("  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths)) + "  " + r[4])
     used = sum(e.size for e in entries)
     n_expired = sum(e.is_expired() for e in entries)
-    print(f"{len(entries)} analyses in {store.root} ({n_expired} expired), {format_size(used)} of the "
+    noun = "analysis" if len(entries) == 1 else "analyses"
+    print(f"{len(entries)} {noun} in {store.root} ({n_expired} expired), {format_size(used)} of the "
           f"{format_size(store.max_bytes)} limit used", file=sys.stderr)
     return EXIT_OK
 

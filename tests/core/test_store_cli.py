@@ -90,6 +90,8 @@ def test_delete_and_prune(store_dir: Path, bundle: Path, capsys) -> None:
     assert store.ids() == [kept] and store.status(expired) == "expired"
     assert main(["store", "prune"]) == 0
     assert capsys.readouterr().out == ""
+    assert main(["store", "list"]) == 0
+    assert capsys.readouterr().err.startswith(f"1 analysis in {store_dir} (0 expired)")
 
     # deleting again, or an id that never existed: exit 2 and one line that says which
     assert main(["store", "delete", gone]) == 2
