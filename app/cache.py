@@ -50,7 +50,7 @@ def onnx_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
 
 
-def embedder(model: str = "default", precision: str = "auto", backend: str = "torch") -> Any:
+def embedder(model: str = "default", precision: str = "auto", backend: str = "auto") -> Any:
     """The embedder for ``model`` (loaded once per process), or the injected one (see module doc).
 
     Refused (ParameterError) when the operator's allow-list (``CORPUS_COMPASS_MODELS``) does not
@@ -175,3 +175,13 @@ def manifest_json(_result: Any, token: str) -> bytes:
     import json
 
     return json.dumps(_result.manifest, indent=2, ensure_ascii=False, default=str).encode("utf-8")
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=6)
+def map_figure(_frame: Any, token: str, colour: str, tooltip_columns: tuple[str, ...],
+               corpus_order: tuple[str, ...]) -> Any:
+    """The WebGL map of every document (``core.report.map_webgl.map_figure``); ``token`` + the
+    colour key it, so switching pages does not rebuild the hover texts of 100,000 documents."""
+    from core.report.map_webgl import map_figure as build
+
+    return build(_frame, color=colour, tooltip_columns=list(tooltip_columns), corpus_order=list(corpus_order))

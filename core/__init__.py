@@ -72,7 +72,16 @@ _EXPORTS: dict[str, str] = {
     "resolve_precision": "core.embed.base",
     # core.embed.onnx_backend, core.embed.static
     "OnnxEmbedder": "core.embed.onnx_backend",
+    "UnsupportedExportError": "core.embed.onnx_backend",
+    "ensure_onnx_graph": "core.embed.onnx_backend",
+    "graph_dir": "core.embed.onnx_backend",
     "load_onnx_embedder": "core.embed.onnx_backend",
+    # core.embed.openvino_backend
+    "OpenVinoEmbedder": "core.embed.openvino_backend",
+    "calibration_texts": "core.embed.openvino_backend",
+    "fidelity_texts": "core.embed.openvino_backend",
+    "load_openvino_embedder": "core.embed.openvino_backend",
+    "openvino_available": "core.embed.openvino_backend",
     "StaticEmbedder": "core.embed.static",
     "distill_token_table": "core.embed.static",
     "load_static_embedder": "core.embed.static",
@@ -236,6 +245,12 @@ _EXPORTS: dict[str, str] = {
     "shift_bar_chart": "core.report.ranking_charts",
     "significance_chart": "core.report.ranking_charts",
     "truncate_text": "core.report.charts",
+    # core.report.map_webgl, core.report.map_density
+    "map_figure": "core.report.map_webgl",
+    "rows_in_selection": "core.report.map_webgl",
+    "selection_bounds": "core.report.map_webgl",
+    "density_grid": "core.report.map_density",
+    "map_with_density": "core.report.map_density",
     "zipf_chart": "core.report.charts",
     # core.report.html
     "ChartBlock": "core.report.html",

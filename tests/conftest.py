@@ -64,3 +64,21 @@ def chromium():
     """A launched headless Chromium (module-scoped: launching costs seconds on a loaded machine)."""
     with launched_chromium() as browser:
         yield browser
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_graph_dir(tmp_path_factory):
+    """One folder for exported model graphs (ONNX, OpenVINO int8) for the whole test session, also for
+    the servers and CLI processes the tests start (they inherit the environment): tests that give the
+    embedding cache a fresh folder then do not export the model again each time (15 s or more)."""
+    import os
+
+    from core.embed.onnx_backend import GRAPH_DIR_ENV
+
+    previous = os.environ.get(GRAPH_DIR_ENV)
+    os.environ[GRAPH_DIR_ENV] = str(tmp_path_factory.mktemp("graphs"))
+    yield
+    if previous is None:
+        os.environ.pop(GRAPH_DIR_ENV, None)
+    else:
+        os.environ[GRAPH_DIR_ENV] = previous

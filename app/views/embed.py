@@ -30,7 +30,7 @@ ANALYSIS_LABELS = {
     "map": "Map", "words": "Word shift", "models": "Model comparison",
 }
 STAGE_LABELS = {
-    "load": "Reading the corpora", "embed": "Embedding", "transform": "Transforming the space",
+    "model": "Loading the model", "load": "Reading the corpora", "embed": "Embedding", "transform": "Transforming the space",
     "knn": "Nearest-neighbour graph", "depth": "Depth test", "tests": "Two-sample tests",
     "hubness": "Hubness", "spread": "Spread", "map": "Map (UMAP)", "words": "Word shift (word2vec)",
     "models": "Model comparison",
@@ -85,18 +85,23 @@ with left:
     if accepted is not None:
         st.caption("This server accepts only these models (set by whoever runs it): "
                    + ", ".join(md(name) for name in ("default", "fast", *accepted)) + ".")
-    precision = st.radio("Precision", ["auto", "fp32", "bf16"], horizontal=True, key="precision",
-                         help="auto: bfloat16 on CPUs that compute it natively (about 3x faster, cosine "
-                              "≥ 0.9999 to fp32), else fp32.")
-    backend = "torch"
+    precision = st.radio("Precision", ["auto", "fp32", "bf16", "int8"], horizontal=True, key="precision",
+                         help="auto: bfloat16 on CPUs that compute it natively (several times faster than "
+                              "fp32, cosine ≥ 0.999 to fp32 on every measured text), else fp32. int8: the "
+                              "model quantised to 8-bit integers, calibrated on real texts (the first use "
+                              "takes a minute or two; cosine to fp32 about 0.99, shown with the result).")
+    backend = "auto"
     if cache.onnx_available() and source != OWN_VECTORS and model.lower() != "fast":
-        backend = st.radio("Runtime", ["torch", "onnx"], horizontal=True, key="backend",
-                           format_func={"torch": "PyTorch", "onnx": "ONNX Runtime (fp32)"}.get,
-                           help="ONNX Runtime runs the same model in fp32, about 1.4x faster than PyTorch "
-                                "fp32 (same vectors to 1e-6); on CPUs with native bfloat16, PyTorch with "
-                                "precision auto is faster still.")
-        if backend == "onnx" and precision == "bf16":
+        backend = st.radio("Runtime", ["auto", "torch", "onnx"], horizontal=True, key="backend",
+                           format_func={"auto": "Fastest available", "torch": "PyTorch",
+                                        "onnx": "ONNX Runtime (fp32)"}.get,
+                           help="Fastest available: OpenVINO where it is installed and the CPU computes "
+                                "bfloat16 natively, else PyTorch. ONNX Runtime runs the same model in "
+                                "fp32, about 1.4x faster than PyTorch fp32 (same vectors to 1e-6).")
+        if backend == "onnx" and precision in ("bf16", "int8"):
             st.caption("ONNX Runtime runs fp32: choose precision auto or fp32 with it.")
+        if backend == "torch" and precision == "int8":
+            st.caption("int8 runs with OpenVINO: choose the runtime Fastest available.")
     second = st.text_input("Second model for model comparison (optional)", key="second_model",
                            placeholder="e.g. default, or another model name or folder",
                            help="Embeds the same documents with a second model and compares the two "
@@ -201,14 +206,24 @@ if run:
             words_min_freq=int(words_min_freq), seed=int(seed),
             input_sha256=tuple(state.input_hashes().get(c.name) for c in corpora),
         )
+        # loading the model (the first time per server: reading and checking the weights, compiling
+        # the runtime's graph) is a stage of its own in the progress bar, with its time
+        started = time.monotonic()
+        if not use_vectors or second:
+            progress("model", 0, 1, "")
         embedder = None if use_vectors else cache.embedder(model, precision, backend)
         second_embedder = cache.embedder(second, precision, backend) if second else None
+        load_seconds = time.monotonic() - started
+        if not use_vectors or second:
+            progress("model", 1, 1, "")
         # warnings of the methods (a fallback, an approximation, small corpora) are shown, not lost
         with collect_notes() as caught:
             result = run_analysis(spec, embedder=embedder, second_embedder=second_embedder,
                                   progress=progress, should_stop=should_stop)
         # kept in the result itself: the report, the bundle and a shared view show them too
         result = result.with_notes(caught)
+        if not use_vectors or second:
+            result = result.with_timings({"model": load_seconds})
     except AnalysisCancelled:
         _cancelled()
         st.rerun()

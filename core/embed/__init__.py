@@ -25,7 +25,21 @@ from core.embed.cache import (
     embed_texts,
 )
 from core.embed.factory import load_embedder
-from core.embed.onnx_backend import OnnxEmbedder, load_onnx_embedder
+from core.embed.onnx_backend import (
+    GRAPH_DIR_ENV,
+    OnnxEmbedder,
+    UnsupportedExportError,
+    ensure_onnx_graph,
+    graph_dir,
+    load_onnx_embedder,
+)
+from core.embed.openvino_backend import (
+    OpenVinoEmbedder,
+    calibration_texts,
+    fidelity_texts,
+    load_openvino_embedder,
+    openvino_available,
+)
 from core.embed.policy import (
     MODELS_ENV,
     allowed_models,
@@ -48,25 +62,34 @@ __all__ = [
     "DEFAULT_MODEL_ID",
     "DEFAULT_MODEL_SHA256",
     "FAST_MODEL",
+    "GRAPH_DIR_ENV",
     "MODELS_ENV",
     "PRECISIONS",
     "SIF_A",
     "Embedder",
     "EmbeddingCache",
     "OnnxEmbedder",
+    "OpenVinoEmbedder",
     "SentenceTransformerEmbedder",
     "StaticEmbedder",
+    "UnsupportedExportError",
     "allowed_models",
+    "calibration_texts",
     "check_model_allowed",
     "cpu_supports_bf16",
     "default_cache_dir",
     "default_model_dir",
     "distill_token_table",
     "embed_texts",
+    "ensure_onnx_graph",
+    "fidelity_texts",
     "file_sha256",
+    "graph_dir",
     "load_embedder",
     "load_onnx_embedder",
+    "load_openvino_embedder",
     "load_static_embedder",
     "load_torch_embedder",
+    "openvino_available",
     "resolve_precision",
 ]

@@ -39,8 +39,8 @@ DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DEFAULT_MODEL_REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
 _DEFAULT_ALIASES = {"default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
-PRECISIONS = ("auto", "fp32", "bf16")
-BACKENDS = ("torch", "onnx")
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
+BACKENDS = ("auto", "torch", "onnx", "openvino")
 #: The model name of the static embedder distilled from the default model (core.embed.static).
 FAST_MODEL = "fast"
 ALLOW_DOWNLOAD_ENV = "CORPUS_COMPASS_ALLOW_DOWNLOAD"
@@ -132,8 +132,9 @@ def resolve_precision(precision: str = "auto", *, device: str = "cpu") -> str:
     CorpusCompassWarning
         When ``"bf16"`` is requested on hardware without native bf16 (it still works, slowly).
     """
-    if precision not in PRECISIONS:
-        raise ParameterError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
+    if precision not in PRECISIONS or precision == "int8":
+        raise ParameterError(f"precision must be one of {list(PRECISIONS[:3])} for the torch backend, "
+                             f"got {precision!r}")
     kind = device.split(":")[0]
     if kind == "cpu":
         native = cpu_supports_bf16()

@@ -24,8 +24,9 @@ Choices where METHODS.md is silent, documented here:
   very different lengths (one word to beyond ``max_seq_length``) in batches of mixed lengths; a
   cosine below 0.9999 refuses the export (tracing can freeze a shape-dependent branch of a model's
   Python code). The probes run every time an exported file is loaded, too (well under a second).
-- **Where the graph is kept.** ``<cache dir>/onnx/<digest>.onnx`` (the embedding cache's directory,
-  see :func:`core.embed.cache.default_cache_dir`), where ``digest`` hashes the torch embedder's identity
+- **Where the graph is kept.** ``<graph dir>/onnx/<digest>.onnx`` (:func:`graph_dir`: the
+  environment variable ``CORPUS_COMPASS_GRAPH_DIR``, else the embedding cache's directory, see
+  :func:`core.embed.cache.default_cache_dir`), where ``digest`` hashes the torch embedder's identity
   (model id, weight SHA-256, configuration digest, ``max_seq_length``), the torch, transformers and
   ONNX opset versions. It is written to a temporary file and renamed into place (atomic), with a
   sidecar ``.json`` holding its SHA-256; a file that does not match its sidecar is exported again.
@@ -55,7 +56,8 @@ from core.embed.cache import default_cache_dir
 from core.embed.torch_backend import load_torch_embedder
 from core.exceptions import ModelError, ParameterError
 
-__all__ = ["OnnxEmbedder", "load_onnx_embedder"]
+__all__ = ["GRAPH_DIR_ENV", "OnnxEmbedder", "UnsupportedExportError", "ensure_onnx_graph", "graph_dir",
+           "load_onnx_embedder"]
 
 OPSET = 17
 _MIN_SELF_CHECK_COSINE = 0.9999
@@ -67,6 +69,23 @@ _PROBES = (
     ("A very long document that goes beyond the model's maximum sequence length, so that it is "
      "truncated by the tokenizer, which the exported graph must handle like the torch model. ") * 20,
 )
+
+
+class UnsupportedExportError(ModelError):
+    """The model loads with torch but cannot be exported to a graph (another module, a failed trace)."""
+
+
+#: environment variable: where exported and quantised model graphs are kept (default: the cache directory)
+GRAPH_DIR_ENV = "CORPUS_COMPASS_GRAPH_DIR"
+
+
+def graph_dir() -> Path:
+    """Where exported model graphs are kept: ``$CORPUS_COMPASS_GRAPH_DIR`` if set, else the embedding
+    cache's directory (:func:`core.embed.cache.default_cache_dir`)."""
+    env = os.environ.get(GRAPH_DIR_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return default_cache_dir()
 
 
 def _require(module: str, purpose: str) -> Any:
@@ -94,8 +113,9 @@ def _check_modules(base: Any) -> tuple[Any, Any]:
     ok = (len(modules) in (2, 3) and names[0] == "Transformer" and names[1] == "Pooling"
           and (len(modules) == 2 or names[2] == "Normalize"))
     if not ok:
-        raise ModelError(f"backend='onnx' supports models made of Transformer, Pooling and optionally "
-                         f"Normalize modules; {base.name!r} has {names}. Use backend='torch'.")
+        raise UnsupportedExportError(
+            f"backend='onnx' supports models made of Transformer, Pooling and optionally Normalize modules; "
+            f"{base.name!r} has {names}. Use backend='torch'.")
     return modules[0], modules[1]
 
 
@@ -221,6 +241,62 @@ def _valid(path: Path) -> bool:
         return False
 
 
+def ensure_onnx_graph(model: str = "default", *, cache_dir: str | os.PathLike | None = None,
+                      batch_size: int | None = None, max_batch_tokens: int | None = None,
+                      expected_sha256: str | None = None) -> tuple[Any, Path, list[str]]:
+    """Load ``model`` with the torch backend (fp32) and make sure its ONNX export is on disk.
+
+    Returns
+    -------
+    base : core.embed.torch_backend.SentenceTransformerEmbedder
+        The torch fp32 embedder the graph is exported from.
+    path : pathlib.Path
+        The exported graph, ``<graph dir>/onnx/<digest>.onnx`` (exported now if missing or damaged).
+    input_names : list of str
+        The graph's inputs (``input_ids``, ``attention_mask`` and ``token_type_ids`` if the
+        tokenizer makes them).
+
+    Raises
+    ------
+    UnsupportedExportError
+        The model has modules other than Transformer, Pooling and Normalize, or its export fails.
+    """
+    base = load_torch_embedder(model, precision="fp32", device="cpu",
+                               batch_size=DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
+                               max_batch_tokens=DEFAULT_MAX_BATCH_TOKENS if max_batch_tokens is None else max_batch_tokens,
+                               expected_sha256=expected_sha256)
+    _check_modules(base)
+    input_names = [name for name in ("input_ids", "attention_mask", "token_type_ids")
+                   if name in base.tokenizer("a", return_tensors="np")]
+    if cache_dir is None:
+        cache_dir = graph_dir()
+    path = _graph_path(base, Path(cache_dir).expanduser())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"cannot create {path.parent} for the exported ONNX graph: {exc}; pass cache_dir "
+                         "or set CORPUS_COMPASS_CACHE_DIR to a writable directory") from exc
+    if not _valid(path):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".onnx.tmp")
+        os.close(fd)
+        try:
+            _export(base, Path(tmp), input_names)
+            digest = _sha256(Path(tmp))
+            os.replace(tmp, path)
+            side_tmp = path.with_suffix(".json.tmp")
+            side_tmp.write_text(json.dumps({"sha256": digest, "identity": base.identity}), encoding="utf-8")
+            os.replace(side_tmp, path.with_suffix(".json"))
+        except ModelError:
+            raise
+        except Exception as exc:  # torch.onnx raises many types; all mean "this model does not export"
+            raise UnsupportedExportError(f"model {model!r} could not be exported to ONNX ({type(exc).__name__}: "
+                                         f"{exc}); use backend='torch'") from exc
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    return base, path, input_names
+
+
 def load_onnx_embedder(model: str = "default", *, cache_dir: str | os.PathLike | None = None,
                        batch_size: int | None = None, max_batch_tokens: int | None = None,
                        expected_sha256: str | None = None) -> OnnxEmbedder:
@@ -249,43 +325,9 @@ def load_onnx_embedder(model: str = "default", *, cache_dir: str | os.PathLike |
         export that fails the self-check.
     """
     ort = _require("onnxruntime", "to run the exported model")
-    base = load_torch_embedder(model, precision="fp32", device="cpu",
-                               batch_size=DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
-                               max_batch_tokens=DEFAULT_MAX_BATCH_TOKENS if max_batch_tokens is None else max_batch_tokens,
-                               expected_sha256=expected_sha256)
-    _check_modules(base)
-    input_names = [name for name in ("input_ids", "attention_mask", "token_type_ids")
-                   if name in base.tokenizer("a", return_tensors="np")]
-    if cache_dir is None:
-        cache_dir = default_cache_dir()
-    path = _graph_path(base, Path(cache_dir).expanduser())
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ModelError(f"cannot create {path.parent} for the exported ONNX graph: {exc}; pass cache_dir "
-                         "or set CORPUS_COMPASS_CACHE_DIR to a writable directory") from exc
-
-    exported = False
-    if not _valid(path):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".onnx.tmp")
-        os.close(fd)
-        try:
-            _export(base, Path(tmp), input_names)
-            digest = _sha256(Path(tmp))
-            os.replace(tmp, path)
-            side_tmp = path.with_suffix(".json.tmp")
-            side_tmp.write_text(json.dumps({"sha256": digest, "identity": base.identity}), encoding="utf-8")
-            os.replace(side_tmp, path.with_suffix(".json"))
-        except ModelError:
-            raise
-        except Exception as exc:  # torch.onnx raises many types; all mean "this model does not export"
-            raise ModelError(f"model {model!r} could not be exported to ONNX ({type(exc).__name__}: {exc}); "
-                             "use backend='torch'") from exc
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-        exported = True
-
+    base, path, input_names = ensure_onnx_graph(model, cache_dir=cache_dir, batch_size=batch_size,
+                                                max_batch_tokens=max_batch_tokens,
+                                                expected_sha256=expected_sha256)
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only: core never prints
     try:
@@ -301,7 +343,7 @@ def load_onnx_embedder(model: str = "default", *, cache_dir: str | os.PathLike |
         with contextlib.suppress(OSError):
             path.with_suffix(".json").unlink()
         raise ModelError(f"the ONNX export of {model!r} disagrees with the torch model (cosine {cosine:.6f} < "
-                         f"{_MIN_SELF_CHECK_COSINE}{'' if exported else ', cached graph'}); use backend='torch'")
+                         f"{_MIN_SELF_CHECK_COSINE}); use backend='torch'")
     return embedder
 
 

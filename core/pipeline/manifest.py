@@ -57,7 +57,8 @@ def model_info(embedder: Any, *, vectors: bool = False, dimension: int | None = 
                 "dimension": dimension}
     return {"name": str(getattr(embedder, "name", "")), "identity": str(getattr(embedder, "identity", "")),
             "weight_sha256": getattr(embedder, "weight_sha256", None),
-            "precision": getattr(embedder, "precision", None), "dimension": int(embedder.dimension)}
+            "precision": getattr(embedder, "precision", None), "dimension": int(embedder.dimension),
+            **({"fidelity": dict(embedder.fidelity)} if getattr(embedder, "fidelity", None) else {})}
 
 
 def _manifest(spec: Analysis, hashes: list[str | None], models: dict[str, Any]) -> dict[str, Any]:

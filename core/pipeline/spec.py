@@ -26,8 +26,8 @@ STAGES: tuple[str, ...] = ("load", "embed", "transform", "knn", "depth", "tests"
 HUBNESS_REDUCTIONS: tuple[str, ...] = ("mp_empirical", "mp_gaussian", "local_scaling", "nicdm", "csls",
                                        "dissim_local")
 _ANCHOR_METHODS = ("uniform", "kmeans", "farthest")
-_PRECISIONS = ("auto", "fp32", "bf16")
-_BACKENDS = ("torch", "onnx")  # core.embed.BACKENDS, without importing torch
+_PRECISIONS = ("auto", "fp32", "bf16", "int8")
+_BACKENDS = ("auto", "torch", "onnx", "openvino")  # core.embed.BACKENDS, without importing torch
 _RESERVED_NAME = "all"
 
 Progress = Callable[[str, int, int, str], None]
@@ -50,11 +50,14 @@ class Analysis:
     model : str
         Embedding model: ``"default"`` (bundled all-MiniLM-L6-v2), a local directory or a cached hub id.
         Ignored for the main space when every corpus has precomputed ``vectors``.
-    precision : {"auto", "fp32", "bf16"}
-    backend : {"torch", "onnx"}
-        How the model runs: ``"torch"`` (default) or ONNX Runtime (fp32, CPU; the optional packages
-        ``onnx`` and ``onnxruntime``; faster than torch fp32, slower than bf16 autocast where the CPU
-        has native bf16); see :func:`core.embed.load_embedder`. Not used for ``"fast"``.
+    precision : {"auto", "fp32", "bf16", "int8"}
+        ``"int8"``: the model quantised to int8 with OpenVINO (its measured fidelity to fp32 goes into
+        the manifest and the notes).
+    backend : {"auto", "torch", "onnx", "openvino"}
+        How the model runs: ``"auto"`` (default: OpenVINO where installed and the CPU has native bf16,
+        else torch), ``"torch"``, ``"openvino"`` or ONNX Runtime (fp32, CPU; the optional packages
+        ``onnx`` and ``onnxruntime``; faster than torch fp32, slower than bf16 where the CPU has
+        native bf16); see :func:`core.embed.load_embedder`. Not used for ``"fast"``.
     second_model : str, optional
         A second model for the model comparison (``"models"``).
     transforms : tuple of {"zipfian", "center", "whiten"}
@@ -99,7 +102,7 @@ class Analysis:
     corpora: tuple[Corpus, ...]
     model: str = "default"
     precision: str = "auto"
-    backend: str = "torch"
+    backend: str = "auto"
     second_model: str | None = None
     transforms: tuple[str, ...] = ()
     hubness_reduction: str | None = None
@@ -211,8 +214,10 @@ def _validate(spec: Analysis) -> None:
         raise ParameterError(f"precision must be one of {', '.join(_PRECISIONS)}, got {spec.precision!r}")
     if spec.backend not in _BACKENDS:
         raise ParameterError(f"backend must be one of {', '.join(_BACKENDS)}, got {spec.backend!r}")
-    if spec.backend == "onnx" and spec.precision == "bf16":
+    if spec.backend == "onnx" and spec.precision in ("bf16", "int8"):
         raise ParameterError("backend 'onnx' runs fp32: use precision 'auto' or 'fp32' with it")
+    if spec.backend == "torch" and spec.precision == "int8":
+        raise ParameterError("precision 'int8' runs with OpenVINO: use backend 'auto' or 'openvino', not 'torch'")
     _set(spec, "transforms", _choices(spec.transforms, "transforms", TRANSFORMS))
     _set(spec, "analyses", frozenset(_choices(spec.analyses, "analyses", ANALYSES)))
     if spec.hubness_reduction is not None and spec.hubness_reduction not in HUBNESS_REDUCTIONS:

@@ -126,7 +126,22 @@ def stage_load(ctx: RunContext) -> None:
 # --------------------------------------------------------------------------- embed
 
 
-def _load_model(name: str, precision: str, backend: str = "torch") -> Any:
+def _note_fidelity(embedder: Any) -> None:
+    """A quantised model's measured fidelity becomes a note of the result (a CorpusCompassWarning)."""
+    fidelity = getattr(embedder, "fidelity", None)
+    if fidelity:
+        import warnings
+
+        from core.exceptions import CorpusCompassWarning
+
+        warnings.warn(
+            f"The embeddings come from the model quantised to {getattr(embedder, 'precision', 'int8')}: on "
+            f"{fidelity['documents']} held-out real texts its vectors had a cosine of at least "
+            f"{fidelity['min_cosine']:.4f} (mean {fidelity['mean_cosine']:.4f}) to the full-precision model's.",
+            CorpusCompassWarning, stacklevel=2)
+
+
+def _load_model(name: str, precision: str, backend: str = "auto") -> Any:
     from core.embed.factory import load_embedder
 
     return load_embedder(name, precision=precision, backend=backend)
@@ -166,6 +181,7 @@ def stage_embed(ctx: RunContext) -> None:
         ctx.report("embed", 0, total, f"embedding with {getattr(ctx.embedder, 'name', 'the model')}")
         ctx.raw = _embed_all(ctx, ctx.embedder, "embed")
         ctx.models["model"] = model_info(ctx.embedder)
+        _note_fidelity(ctx.embedder)
         ctx.report("embed", total, total, "done")
     ctx.X = dict(ctx.raw)
     ctx.spaces = [("model embeddings", dict(ctx.raw))]

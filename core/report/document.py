@@ -215,13 +215,20 @@ def _map(result: AnalysisResult, max_points: int, seed: int) -> ReportSection:
         from core.report.charts import map_chart
 
         shown = _map_sample(docs, max_points, seed)
-        chart = map_chart(shown, color="corpus", tooltip_columns=["doc_id", "depth", "k_occurrence"],
-                          n_total=int(docs["umap_x"].notna().sum()), corpus_order=result.corpus_names,
-                          selectable=False, width=720, height=520)
+        mappable = docs.dropna(subset=["umap_x", "umap_y"])
+        kwargs = {"color": "corpus", "tooltip_columns": ["doc_id", "depth", "k_occurrence"],
+                  "n_total": len(mappable), "corpus_order": result.corpus_names, "width": 720, "height": 520}
+        if len(shown) < len(mappable):  # size budget: every document in a density grid, a sample as points
+            from core.report.map_density import map_with_density
+
+            chart = map_with_density(mappable, shown, **kwargs)
+        else:
+            chart = map_chart(shown, selectable=False, **kwargs)
         renderer = "canvas" if len(shown) > _CANVAS_ABOVE else "svg"
-        note = (f"A random sample of {len(shown):,} of {len(docs):,} documents is drawn (at most "
-                f"{max_points:,}); documents.csv has the coordinates of all of them."
-                if len(shown) < len(docs) else "Every document is drawn.")
+        note = (f"All {len(mappable):,} documents are counted in the grey cells (darker: more documents); "
+                f"a random sample of {len(shown):,} is drawn as points (at most {max_points:,}, so the "
+                "report stays small); documents.csv has the coordinates of all of them."
+                if len(shown) < len(mappable) else "Every document is drawn.")
         blocks.append(ChartBlock(_spec(chart), caption=f"Hover over a point to read its text. {note}",
                                  renderer=renderer))
     return ReportSection(

@@ -303,6 +303,12 @@ class AnalysisResult:
         merged = [n for n in merged if n]
         return replace(self, manifest={**self.manifest, "notes": merged})
 
+    def with_timings(self, timings: dict[str, float]) -> AnalysisResult:
+        """A copy with ``timings`` (stage name to seconds) placed before the pipeline's own stages,
+        e.g. the time the caller spent loading the model."""
+        return replace(self, timings={**{k: float(v) for k, v in timings.items()},
+                                      **{k: v for k, v in self.timings.items() if k not in timings}})
+
     def pair_names(self) -> list[tuple[str, str]]:
         """Unordered pairs of corpus names ``(a, b)`` with ``a`` before ``b`` in input order."""
         names = self.corpus_names

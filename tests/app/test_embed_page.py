@@ -176,7 +176,8 @@ def test_an_operator_allow_list_refuses_other_models_without_probing_paths(two_s
 def test_the_onnx_runtime_can_be_chosen_and_is_recorded(two_small) -> None:
     pytest.importorskip("onnxruntime")
     at = _with_corpora(two_small)
-    assert at.radio(key="backend").value == "torch"
+    assert at.radio(key="backend").value == "auto"
+    assert at.radio(key="precision").options == ["auto", "fp32", "bf16", "int8"]
     at.radio(key="backend").set_value("onnx").run()
     at.radio(key="precision").set_value("bf16").run()
     assert any("ONNX Runtime runs fp32" in plain(c.value) for c in at.caption)
@@ -187,4 +188,7 @@ def test_the_onnx_runtime_can_be_chosen_and_is_recorded(two_small) -> None:
     at.radio(key="precision").set_value("auto").run()
     at.button(key="run_analysis").click().run()
     assert not at.error
-    assert at.session_state[state.RESULT].manifest["parameters"]["backend"] == "onnx"
+    result = at.session_state[state.RESULT]
+    assert result.manifest["parameters"]["backend"] == "onnx"
+    # loading the model is a stage of the run, timed, before the pipeline's own stages
+    assert next(iter(result.timings)) == "model" and result.timings["model"] >= 0

@@ -256,7 +256,7 @@ def test_user_text_is_escaped_in_markdown(analysis_result: AnalysisResult) -> No
     assert "](" not in raw
 
 
-def test_large_maps_are_sampled_for_display_and_say_so() -> None:
+def test_large_maps_draw_every_document_with_webgl() -> None:
     import numpy as np
 
     from core.results.result import make_table
@@ -273,5 +273,19 @@ def test_large_maps_are_sampled_for_display_and_say_so() -> None:
         "k_occurrence": rng.poisson(10, n).astype(float), "classifier_prob": rng.uniform(0, 1, n)}))
     at = open_page("map", AnalysisResult(corpora=corpora, documents=documents))
     assert not at.exception
-    assert "Showing a random sample of 5,000 of 6,000 documents" in texts(at)
-    assert "the downloads below hold every document" in texts(at)
+    assert "Every document is drawn: 6,000 points" in texts(at)
+    assert "random sample" not in texts(at)
+    import json
+
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    traces = spec["data"]
+    assert {t["type"] for t in traces} == {"scattergl"}
+    assert [t["name"] for t in traces] == ["a", "b"]
+    import base64
+
+    def count(values) -> int:  # plotly sends long arrays as typed arrays: {"dtype": "f8", "bdata": base64}
+        if isinstance(values, list):
+            return len(values)
+        return len(base64.b64decode(values["bdata"])) // int(values["dtype"][1:])
+
+    assert sum(count(t["x"]) for t in traces) == n

@@ -108,7 +108,7 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
 
     # the map: hover over the points (tooltips carry document texts) and never run them
     _go(page, "Map")
-    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    chart = page.locator("[data-testid='stPlotlyChart'] .nsewdrag").first
     chart.wait_for(timeout=60_000)
     box = chart.bounding_box()
     for fx in (0.2, 0.35, 0.5, 0.65, 0.8):
