@@ -333,7 +333,7 @@ def test_file_instead_of_directory_refused(tmp_path):
 
 
 def test_invalid_parameters():
-    with pytest.raises(ParameterError, match=r"precision must be one of \['auto', 'fp32', 'bf16'\], got 'fp16'"):
+    with pytest.raises(ParameterError, match=r"precision must be one of \['auto', 'fp32', 'bf16', 'int8'\], got 'fp16'"):
         load_embedder("default", precision="fp16")
     with pytest.raises(ParameterError, match=r"precision must be one of"):
         resolve_precision("int8")

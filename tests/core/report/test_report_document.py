@@ -99,7 +99,8 @@ def test_map_is_sampled_and_uses_canvas_when_large():
     html = render_html_report(result)
     assert 'data-cc-renderer="canvas"' in html
     assert "showing 1,800 of 2,100 documents" in html
-    assert "A random sample of 1,800 of 2,100 documents is drawn" in html
+    assert "All 2,100 documents are counted in the grey cells" in html
+    assert "a random sample of 1,800 is drawn as points (at most 1,800" in html
     small = render_html_report(result, map_max_points=100)
     assert 'data-cc-renderer="svg"' in small and "showing 100 of 2,100" in small
 
