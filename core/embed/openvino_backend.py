@@ -9,18 +9,21 @@ Why OpenVINO, measured on the 2-core Xeon this was built on (flags ``amx_bf16``,
 ``avx512_vnni``; ``bench/bench_embed.py``, ratios from one interleaved run, see docs/BENCHMARKS.md):
 
 - **bf16** (``INFERENCE_PRECISION_HINT=bf16``): OpenVINO runs the matrix products on the AMX tiles;
-  several times the documents/s of plain ``SentenceTransformer.encode`` in fp32, at a minimum cosine
-  to it of about 0.9999 on real texts, short and long; torch's bf16 autocast reaches about 2.3x.
+  3.3x the documents/s of plain ``SentenceTransformer.encode`` in fp32 on short real texts and 3.8x on
+  long ones (one interleaved run, both cores heavily shared; 5x the CPU time on short texts), at a
+  minimum cosine to it of 0.99997; torch's bf16 autocast reached 1.4x and 1.1x in the same run.
   ``precision="auto"`` uses it where OpenVINO is installed and the CPU computes bf16 natively.
 - **int8**: static post-training quantisation with NNCF (``nncf.quantize`` with
   ``model_type=TRANSFORMER``: SmoothQuant, per-channel int8 weights, activation ranges calibrated on
   real text, fast bias correction), calibrated on documents of the bundled sample corpora; the
   attention-output and feed-forward-output projections keep floating-point inputs (``_KEEP_FLOAT``). On a CPU
-  with AMX bf16 the int8 graph is *slower* than the bf16 one (AMX bf16 leaves little for int8 to gain
-  in a model this small, and the quantise/dequantise steps cost time) and less faithful (minimum
-  cosine about 0.99), so it is never chosen automatically; it is the fastest path on CPUs with VNNI but
-  without native bf16. ONNX Runtime's own static QDQ quantisation was measured too and rejected:
-  minimum cosine 0.90 (activation ranges of the attention products) and 1.6x ONNX Runtime fp32.
+  with AMX bf16 the int8 graph is about as fast as the bf16 one (3.9x plain fp32 on short texts, 2.9x
+  on long ones in the same run: AMX bf16 leaves little for int8 to gain in a model this small, and the
+  quantise/dequantise steps cost time) and less faithful (minimum cosine 0.988 over 400 short and
+  0.989 over 100 long texts, mean 0.998 and 0.994), so it is never chosen automatically; it is meant
+  for CPUs with VNNI but without native bf16. ONNX Runtime's own static QDQ quantisation was measured
+  too and rejected: minimum cosine 0.90 (activation ranges of the attention products) at 1.6x ONNX
+  Runtime fp32; dynamic quantisation reached 0.990 at 1.5x.
 
 Choices, documented here:
 
