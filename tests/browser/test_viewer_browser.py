@@ -145,7 +145,7 @@ def _open_every_page(chromium, viewer: Viewer, link: str, *, check: bool) -> Non
 def _page_content(page, title: str, shown: str, link: str) -> None:
     """What each page shows of the stored analysis (so an empty page cannot pass)."""
     if title == "Map":
-        assert page.locator("[data-testid='stVegaLiteChart']").count() >= 1
+        assert page.locator("[data-testid='stPlotlyChart']").count() >= 1  # the WebGL map
     elif title == "Compare":
         assert f"We compared 'games' ({N_DOCS} documents) with 'science' ({N_DOCS} documents)" in shown
     elif title == "Geometry":
