@@ -47,7 +47,9 @@ def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
         "compare", help="compare two or more corpora and write the report (the whole pipeline)",
         description="Compare two or more corpora: statistical tests, depth, hubness, spread, a map, word "
                     "shift and (with --second-model) a model comparison.", epilog=_EPILOG)
-    p.add_argument("files", nargs="+", metavar="FILE", help="corpus files (CSV, TSV, JSONL, Parquet, txt, zip)")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="corpus files (CSV, TSV, JSONL, Parquet, txt, zip); with --engine ray also folders "
+                        "of Parquet, CSV or JSONL files, one per corpus, for corpora larger than memory")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the results (created if missing)")
     p.add_argument("--text-column", help="column holding the text (default: inferred and reported)")
     p.add_argument("--label-column", action="append", default=[], metavar="NAME",
@@ -65,6 +67,12 @@ def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "openvino"],
                    help="auto (default): OpenVINO where installed (the 'fast' extra) and the CPU computes "
                         "bf16 natively, else torch; onnx: ONNX Runtime fp32")
+    p.add_argument("--engine", default="local", choices=["local", "ray"],
+                   help="run here (default) or on a Ray cluster (needs the 'ray' extra): the embedding is "
+                        "spread over the cluster's workers, the results are the same")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="the Ray cluster to join with --engine ray, e.g. ray://head:10001 (default: "
+                        "$CORPUS_COMPASS_RAY_ADDRESS, else a local Ray on this machine's cores)")
     p.add_argument("--second-model", help="a second model to compare with the first (model comparison)")
     p.add_argument("--k", type=int, default=10, help="neighbours for hubness and kNN overlap (10)")
     p.add_argument("--anchors", type=int, default=300, help="anchor documents for the model comparison (300)")
@@ -163,6 +171,8 @@ def build_spec(args: argparse.Namespace) -> Any:
                              "files; give exactly one per corpus, in the same order")
     if args.names is not None and len(args.names) != len(args.files):
         raise ParameterError(f"--names has {len(args.names)} names for {len(args.files)} files")
+    if getattr(args, "ray_address", None) and getattr(args, "engine", "local") != "ray":
+        raise ParameterError("--ray-address joins a Ray cluster: use it with --engine ray")
     analyses = _analyses(args)
     inputs = _read_inputs(args)
     metadata = list(dict.fromkeys(list(args.label_column) + list(args.label_columns))) or None
@@ -176,7 +186,8 @@ def build_spec(args: argparse.Namespace) -> Any:
                     hubness_reduction=args.hubness_reduction, analyses=frozenset(analyses), k=args.k,
                     n_anchors=args.anchors, anchor_method=args.anchor_method, n_permutations=args.permutations,
                     max_test_n=args.max_test_n, map_max_points=args.map_max_points, seed=args.seed,
-                    input_sha256=tuple(sha for _, _, sha in inputs))
+                    input_sha256=tuple(sha for _, _, sha in inputs), engine=args.engine,
+                    ray_address=args.ray_address)
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -188,6 +199,13 @@ def run_compare(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out {out} exists and is not a folder; choose a folder for the results")
     bars = _Bars(args.quiet)
+    from cli.compare_stream import is_stream_request, run_stream
+
+    if is_stream_request(args):  # --engine ray with a folder of files per corpus
+        try:
+            return run_stream(args, bars)
+        finally:
+            bars.close()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

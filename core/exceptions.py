@@ -10,6 +10,7 @@ __all__ = [
     "AnalysisCancelled",
     "BundleError",
     "CacheError",
+    "ClusterError",
     "CorpusCompassError",
     "CorpusCompassWarning",
     "CorpusLoadError",
@@ -62,6 +63,10 @@ class InsufficientDataError(InputError):
 
 class BundleError(InputError):
     """An analysis bundle is malformed, tampered with or from an unknown format version."""
+
+
+class ClusterError(CorpusCompassError):
+    """Ray cannot be started or joined, or a Ray worker failed for a reason outside Corpus Compass."""
 
 
 class CorpusCompassWarning(UserWarning):

@@ -16,26 +16,37 @@ from core.pipeline.progress import (
     ProgressMeter,
     format_seconds,
 )
+from core.pipeline.ray_cluster import ClusterInfo, ray_session
+from core.pipeline.ray_embed import EmbedActor, embed_texts_ray
 from core.pipeline.run import run_analysis
 from core.pipeline.spec import (
     ANALYSES,
+    ENGINES,
     HUBNESS_REDUCTIONS,
     STAGES,
     TRANSFORMS,
     Analysis,
 )
+from core.pipeline.stream import StreamResult, stream_compare
 
 __all__ = [
     "ANALYSES",
+    "ENGINES",
     "HUBNESS_REDUCTIONS",
     "STAGES",
     "TRANSFORMS",
     "Analysis",
+    "ClusterInfo",
+    "EmbedActor",
     "ProgressInfo",
     "ProgressMeter",
+    "StreamResult",
+    "embed_texts_ray",
     "file_sha256",
     "format_seconds",
     "library_versions",
     "model_info",
+    "ray_session",
     "run_analysis",
+    "stream_compare",
 ]

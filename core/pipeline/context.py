@@ -32,6 +32,8 @@ class RunContext:
     skipped: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
+    #: the Ray side of an ``engine="ray"`` run (:class:`core.pipeline.ray_engine.RayEngine`), else None
+    engine: Any = None
 
     def report(self, stage: str, done: int, total: int, message: str = "") -> None:
         if self.progress is not None:

@@ -34,7 +34,7 @@ def _input_hashes(spec: Analysis) -> list[str | None]:
 
 
 _PACKAGES = ("numpy", "scipy", "scikit-learn", "pandas", "pyarrow", "faiss-cpu", "umap-learn", "numba",
-             "torch", "transformers", "sentence-transformers", "altair", "vl-convert-python")
+             "torch", "transformers", "sentence-transformers", "altair", "vl-convert-python", "ray")
 
 
 def library_versions() -> dict[str, str | None]:
@@ -61,7 +61,8 @@ def model_info(embedder: Any, *, vectors: bool = False, dimension: int | None = 
             **({"fidelity": dict(embedder.fidelity)} if getattr(embedder, "fidelity", None) else {})}
 
 
-def _manifest(spec: Analysis, hashes: list[str | None], models: dict[str, Any]) -> dict[str, Any]:
+def _manifest(spec: Analysis, hashes: list[str | None], models: dict[str, Any],
+              engine: dict[str, Any] | None = None) -> dict[str, Any]:
     import core
 
     inputs = []
@@ -84,4 +85,5 @@ def _manifest(spec: Analysis, hashes: list[str | None], models: dict[str, Any]) 
         "model": models.get("model"),
         "second_model": models.get("second_model"),
         "versions": library_versions(),
+        "engine": engine or {"name": "local", "cluster": None, "stages": None},
     }

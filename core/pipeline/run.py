@@ -134,17 +134,32 @@ def run_analysis(spec: Analysis, *, embedder: Any = None, cache: Any = None, pro
                "depth": stage_depth, "tests": stage_tests, "hubness": stage_hubness, "spread": stage_spread,
                "map": stage_map, "words": stage_words, "models": stage_models}
     hashes = None
-    for stage in STAGES:
-        ctx.check_stop()
-        started = time.perf_counter()
-        runners[stage](ctx)
-        ctx.timings[stage] = round(time.perf_counter() - started, 4)
-        if stage == "load":
-            hashes = _input_hashes(spec)
-            ctx.tables["corpora"]["sha256"] = hashes
+    with _engine(spec) as engine:
+        ctx.engine = engine
+        for stage in STAGES:
+            ctx.check_stop()
+            started = time.perf_counter()
+            runners[stage](ctx)
+            ctx.timings[stage] = round(time.perf_counter() - started, 4)
+            if stage == "load":
+                hashes = _input_hashes(spec)
+                ctx.tables["corpora"]["sha256"] = hashes
+        engine_info = engine.info() if engine is not None else None
     ctx.check_stop()
     tables = finalise(ctx)
-    manifest = _manifest(spec, hashes or [None] * len(spec.corpora), ctx.models)
+    manifest = _manifest(spec, hashes or [None] * len(spec.corpora), ctx.models, engine_info)
     return AnalysisResult(**tables, skipped=dict(ctx.skipped), timings=dict(ctx.timings), manifest=manifest,
                           embeddings=({n: ctx.X[n].astype("float32") for n in ctx.names}
                                       if spec.keep_embeddings and ctx.X else {}))
+
+
+def _engine(spec: Analysis) -> Any:
+    """A context manager yielding the run's Ray engine (``engine="ray"``: Ray started or joined for the
+    run, and a Ray started here stopped after it) or None (local)."""
+    import contextlib
+
+    if spec.engine != "ray":
+        return contextlib.nullcontext(None)
+    from core.pipeline.ray_engine import ray_engine
+
+    return ray_engine(spec.ray_address)

@@ -13,7 +13,7 @@ from typing import Any
 from core.exceptions import ParameterError
 from core.load.corpus import Corpus
 
-__all__ = ["ANALYSES", "HUBNESS_REDUCTIONS", "STAGES", "TRANSFORMS", "Analysis"]
+__all__ = ["ANALYSES", "ENGINES", "HUBNESS_REDUCTIONS", "STAGES", "TRANSFORMS", "Analysis"]
 
 #: Analyses that can be switched on or off.
 ANALYSES: tuple[str, ...] = ("depth", "tests", "hubness", "spread", "map", "words", "models")
@@ -29,6 +29,8 @@ _ANCHOR_METHODS = ("uniform", "kmeans", "farthest")
 _PRECISIONS = ("auto", "fp32", "bf16", "int8")
 _BACKENDS = ("auto", "torch", "onnx", "openvino")  # core.embed.BACKENDS, without importing torch
 _RESERVED_NAME = "all"
+#: Where the pipeline runs: in this process, or on a Ray cluster (:mod:`core.pipeline.ray_engine`).
+ENGINES: tuple[str, ...] = ("local", "ray")
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -97,6 +99,14 @@ class Analysis:
         from ``corpus.report.path`` when that file exists.
     keep_embeddings : bool
         Keep the analysed vectors in ``result.embeddings`` (True).
+    engine : {"local", "ray"}
+        ``"local"`` (default) runs everything in this process; ``"ray"`` embeds on a Ray cluster
+        (the optional ``ray`` extra) and runs the other stages here, with the same results
+        (:mod:`core.pipeline.ray_engine`).
+    ray_address : str, optional
+        The Ray cluster to join with ``engine="ray"`` (``"ray://host:10001"``, ``"host:6379"``);
+        default the environment variable ``CORPUS_COMPASS_RAY_ADDRESS``, else a local Ray on this
+        machine's cores, stopped when the run ends.
     """
 
     corpora: tuple[Corpus, ...]
@@ -132,6 +142,8 @@ class Analysis:
     seed: int = 0
     input_sha256: tuple[str | None, ...] | None = None
     keep_embeddings: bool = True
+    engine: str = "local"
+    ray_address: str | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -241,6 +253,14 @@ def _validate(spec: Analysis) -> None:
             raise ParameterError(f"{name} must be a number in {'(0, 1)' if name == 'alpha' else '[0, 1]'}, "
                                  f"got {value!r}")
         _set(spec, name, float(value))
+    if spec.engine not in ENGINES:
+        raise ParameterError(f"engine must be one of {', '.join(ENGINES)}, got {spec.engine!r}")
+    if spec.ray_address is not None:
+        if not isinstance(spec.ray_address, str) or not spec.ray_address.strip():
+            raise ParameterError(f"ray_address must be a Ray cluster address such as 'ray://host:10001' "
+                                 f"or None, got {spec.ray_address!r}")
+        if spec.engine != "ray":
+            raise ParameterError("ray_address is used only with engine='ray'; set engine='ray' or drop it")
     for name in ("w2v_baseline", "keep_embeddings"):
         if not isinstance(getattr(spec, name), bool):
             raise ParameterError(f"{name} must be True or False, got {getattr(spec, name)!r}")

@@ -174,6 +174,9 @@ def stage_embed(ctx: RunContext) -> None:
         dim = next(iter(ctx.raw.values())).shape[1]
         ctx.models["model"] = model_info(None, vectors=True, dimension=int(dim))
         ctx.report("embed", total, total, "precomputed vectors given; no model run")
+    elif ctx.engine is not None and ctx.embedder is None:  # engine="ray": embedded on the cluster
+        ctx.raw, ctx.models["model"] = ctx.engine.embed(ctx, spec.model, "embed")
+        ctx.report("embed", total, total, "done")
     else:
         if ctx.embedder is None:
             ctx.report("embed", 0, total, f"loading model {spec.model}")
@@ -560,10 +563,14 @@ def stage_models(ctx: RunContext) -> None:
     from core.analysis.models import compare_spaces
     from core.pipeline.manifest import model_info
 
-    if ctx.second_embedder is None:
-        ctx.report("models", 0, 1, f"loading model {spec.second_model}")
-        ctx.second_embedder = _load_model(spec.second_model, spec.precision, spec.backend)
-    second = _embed_all(ctx, ctx.second_embedder, "models")
+    if ctx.engine is not None and ctx.second_embedder is None:  # engine="ray": embedded on the cluster
+        second, second_info = ctx.engine.embed(ctx, spec.second_model, "models")
+    else:
+        if ctx.second_embedder is None:
+            ctx.report("models", 0, 1, f"loading model {spec.second_model}")
+            ctx.second_embedder = _load_model(spec.second_model, spec.precision, spec.backend)
+        second = _embed_all(ctx, ctx.second_embedder, "models")
+        second_info = model_info(ctx.second_embedder)
     A = np.vstack([ctx.raw[n] for n in ctx.names])
     B = np.vstack([second[n] for n in ctx.names])
     n = A.shape[0]
@@ -575,9 +582,9 @@ def stage_models(ctx: RunContext) -> None:
         ctx.skip("models", str(exc))
         return
     first = ctx.models.get("model") or {}
-    ctx.models["second_model"] = model_info(ctx.second_embedder)
+    ctx.models["second_model"] = second_info
     ctx.tables["model_comparison"] = {
-        "model_a": first.get("name"), "model_b": str(getattr(ctx.second_embedder, "name", spec.second_model)),
+        "model_a": first.get("name"), "model_b": str(second_info.get("name") or spec.second_model),
         "n_anchors": mc.n_anchors, "anchor_method": mc.anchor_method, "k": mc.k,
         "relative_cosine": mc.relative_cosine, "knn_jaccard": mc.jaccard, "mrr": mc.mrr, "cka": mc.cka}
     corpus_of = np.repeat(np.array(ctx.names, dtype=object), [ctx.raw[m].shape[0] for m in ctx.names])
