@@ -16,7 +16,8 @@ this project's CPUs one thread embeds 3.1 times as many documents per CPU-second
 autocast (``precision="auto"`` on CPUs with native bf16): its matrix products round differently with
 one thread than with several (up to 5e-4 in a vector component, measured on the default model), so
 there each actor uses the thread count the local engine uses (torch's default in the driver, at most
-the worker node's CPUs), and the two engines give the same vectors. fp32 differs by about 1e-7 between thread counts (not an issue);
+the worker node's CPUs), and the two engines give the same vectors; int8 is treated the same way (not
+measured separately). fp32 differs by about 1e-7 between thread counts (not an issue);
 ``threads_per_actor`` overrides the choice.
 
 Batches: the distinct texts are sorted longest first and cut into the same groups of ``batch_size``
@@ -115,14 +116,14 @@ def describe_model(model: str, precision: str, backend: str) -> tuple[dict[str, 
 
 def actor_threads(info: dict[str, Any], node_cpus: int, requested: int | None = None,
                   local_threads: int | None = None) -> int:
-    """torch threads per embedding actor (see the module docstring): ``requested`` if given; for bf16
-    autocast the local engine's thread count (``local_threads``, default torch's in this process), at
-    most ``node_cpus``; else 1."""
+    """torch threads per embedding actor (see the module docstring): ``requested`` if given; for reduced
+    precision (bf16 autocast, int8) the local engine's thread count (``local_threads``, default torch's
+    in this process), at most ``node_cpus``; for fp32 and the static model 1."""
     if requested is not None:
         if isinstance(requested, bool) or not isinstance(requested, (int, np.integer)) or requested < 1:
             raise ParameterError(f"threads_per_actor must be a positive integer or None, got {requested!r}")
         return int(requested)
-    if info.get("precision") == "bf16" and str(info.get("name", "")).lower() != "fast":
+    if info.get("precision") not in (None, "fp32") and str(info.get("name", "")).lower() != "fast":
         if local_threads is None:
             import torch
 

@@ -66,8 +66,8 @@ def test_ray_engine_equals_local_engine_with_the_default_model():
     # default thread count there (as the local engine does), one thread otherwise
     import torch
 
-    bf16 = remote.manifest["model"]["precision"] == "bf16"
-    assert engine["threads_per_actor"] == {"embed": torch.get_num_threads() if bf16 else 1}
+    reduced = remote.manifest["model"]["precision"] not in (None, "fp32")
+    assert engine["threads_per_actor"] == {"embed": torch.get_num_threads() if reduced else 1}
     assert local.manifest["engine"]["name"] == "local"
     assert remote.manifest["model"]["weight_sha256"] == local.manifest["model"]["weight_sha256"]
     # embedding progress came back from the workers, ending at every document
@@ -83,6 +83,7 @@ def test_threads_per_actor_follow_the_precision():
     assert actor_threads({"name": "default", "precision": "bf16"}, 8, local_threads=4) == 4
     assert actor_threads({"name": "default", "precision": "bf16"}, 2, local_threads=4) == 2  # node's CPUs
     assert actor_threads({"name": "default", "precision": "bf16"}, 64) == torch.get_num_threads()
+    assert actor_threads({"name": "default", "precision": "int8"}, 8, local_threads=4) == 4
     assert actor_threads({"name": "default", "precision": "fp32"}, 8, local_threads=4) == 1
     assert actor_threads({"name": "fast", "precision": "bf16"}, 8, local_threads=4) == 1
     assert actor_threads({"name": "default", "precision": "bf16"}, 8, 3) == 3
