@@ -1,0 +1,216 @@
+"""Word shift on real corpus pairs with planted changes: how often a planted change reaches the top of
+the list, how many words two random halves of one corpus flag, and whether two seeds agree.
+
+Corpora (``bench/shift_corpora.py``): Debian 12 package descriptions, at most 600 documents per corpus
+(40,000–55,000 tokens). Development pairs, on which every default was chosen: games–science and
+science–libdevel (the bundled samples). Held-out pairs, used only for the figures below: graphics–sound
+(with video), net–admin and text–utils. In each pair, corpus B gets planted changes (two planting
+seeds): 12 words in 6 target/donor pairs, one per frequency band (20–40, 40–100, 100–300 occurrences)
+and strength (context swap: all occurrences exchanged; sense mixture: half of them). A planted word's
+rank counts only unplanted words above it, so "top 5" means at most four real words outrank it.
+
+Rows: for each method and setting, ``n`` planted words, ``seconds`` per pair, ``note`` with the
+hit rates (top 5, top 10) and the median rank, on development pairs ("dev") and held-out pairs ("held
+out"). Then, for each method's chosen setting on the held-out pairs: false positives on two random
+halves of one corpus (share of words with q ≤ 0.05 and with p ≤ 0.05), and seed agreement (Spearman
+of two seeds' rankings of the words with 20+ occurrences in both corpora, unplanted pairs).
+
+The contextual method's planted corpora re-encode the documents that contain a planted word and take
+the planted words' usages from them; other words keep their usages from the original text (a planted
+swap changes one token in their context window, which is left out to keep the benchmark in minutes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from bench import shift_corpora as sc
+from core.analysis.shift.contextual import DEFAULT_GROUPS, UsageSums, contextual_scores, usage_sums
+from core.analysis.shift.ensemble import pair_scores, train_halves
+from core.analysis.shift.scores import combine
+from core.tokens import tokenize, word_frequencies
+
+DEV = [("games", "science"), ("science", "libdevel")]
+HELD = [("graphics", "sound"), ("net", "admin"), ("text", "utils")]
+MAX_DOCS = 600
+PLANT_SEEDS = (1, 2)
+CADE_SETTINGS = {"5 epochs": 5, "10 epochs": 10}
+RANK_BY = ("z", "excess", "shift")
+
+_EMBEDDER = None
+
+
+def _embedder():
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        from core.embed import load_embedder
+
+        _EMBEDDER = load_embedder("default")
+    return _EMBEDDER
+
+
+def _texts(name: str) -> list[str]:
+    texts = sc.load(name)
+    if len(texts) > MAX_DOCS:
+        order = sorted(range(len(texts)), key=lambda i: hashlib.sha256(f"shift:{name}:{i}".encode()).hexdigest())
+        texts = [texts[i] for i in sorted(order[:MAX_DOCS])]
+    return texts
+
+
+def _sums(name: str, texts: list[str], words: list[str]) -> UsageSums:
+    """Usage sums of a corpus, cached on disk by a hash of the texts and words."""
+    key = hashlib.sha256(("\x00".join(texts) + "\x01" + "\x00".join(words)).encode()).hexdigest()[:16]
+    path = sc.CACHE / f"{name}-{key}.npz"
+    if path.exists():
+        z = np.load(path)
+        return UsageSums(words=tuple(words), sums=z["sums"], counts=z["counts"], total=z["total"],
+                         n_usages=int(z["n_usages"]))
+    out = usage_sums(_embedder(), texts, words, n_groups=DEFAULT_GROUPS)
+    sc.CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez(path, sums=out.sums, counts=out.counts, total=out.total, n_usages=out.n_usages)
+    return out
+
+
+def _planted_sums(base: UsageSums, texts: list[str], changed_docs: list[int], planted: set[str]) -> UsageSums:
+    """Replace the planted words' sums by those of the re-encoded documents that contain them."""
+    from core.analysis.shift.contextual import document_groups
+
+    groups = document_groups(len(texts), DEFAULT_GROUPS, 0)
+    sub = usage_sums(_embedder(), [texts[d] for d in changed_docs], sorted(planted), n_groups=DEFAULT_GROUPS,
+                     groups=groups[changed_docs])
+    sums, counts = base.sums.copy(), base.counts.copy()
+    index = {w: i for i, w in enumerate(base.words)}
+    for j, w in enumerate(sub.words):
+        if w in index:
+            sums[:, index[w]] = sub.sums[:, j]
+            counts[:, index[w]] = sub.counts[:, j]
+    return UsageSums(words=base.words, sums=sums, counts=counts, total=base.total, n_usages=base.n_usages)
+
+
+def _ranks(scores, planted: set[str], by: str) -> list[int]:
+    """Rank of each planted word among the unplanted ones (1 = nothing unplanted above it)."""
+    order = scores.ranking(by)
+    out, above = [], 0
+    for w in order:
+        if w in planted:
+            out.append(above + 1)
+        else:
+            above += 1
+    return out
+
+
+def _summary(ranks: list[int]) -> str:
+    r = np.asarray(ranks)
+    if r.size == 0:
+        return "no planted word scored"
+    return (f"top 5 {np.mean(r <= 5):.0%}, top 10 {np.mean(r <= 10):.0%}, median rank {np.median(r):.0f}")
+
+
+def _halves_split(texts: list[str], seed: int = 5) -> tuple[list[str], list[str]]:
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(texts))
+    return [texts[i] for i in sorted(idx[: len(texts) // 2])], [texts[i] for i in sorted(idx[len(texts) // 2:])]
+
+
+def _sub_sums(s: UsageSums, groups: list[int]) -> UsageSums:
+    """The usage sums of a subset of groups, as a corpus of its own (two groups per half)."""
+    return UsageSums(words=s.words, sums=s.sums[groups], counts=s.counts[groups], total=s.total / 2,
+                     n_usages=s.n_usages // 2)
+
+
+def run(quick: bool = False) -> list[dict]:
+    dev, held = (DEV[:1], HELD[:1]) if quick else (DEV, HELD)
+    replicates = 2 if quick else 4
+    plant_seeds = PLANT_SEEDS[:1] if quick else PLANT_SEEDS
+    names = sorted({n for pair in dev + held for n in pair})
+    texts = {n: _texts(n) for n in names}
+    tokens = {n: [tokenize(t) for t in texts[n]] for n in names}
+    freqs = {n: word_frequencies(texts[n]) for n in names}
+    t0 = time.perf_counter()
+    sums = {n: _sums(n, texts[n], sorted(w for w, c in freqs[n].items() if c >= 20)) for n in names}
+    ctx_embed_seconds = time.perf_counter() - t0
+    # results[(method, setting, by)][split] -> list of ranks; seconds[(method, setting)] -> list
+    results: dict = {}
+    seconds: dict = {}
+    chosen_scores: dict = {}
+    for split, pairs in (("dev", dev), ("held out", held)):
+        for a, b in pairs:
+            for ps in plant_seeds:
+                rng = np.random.default_rng([ps, len(a), len(b)])
+                pairs_planted = sc.choose_pairs(freqs[a], freqs[b], rng)
+                planted = {w for x, y, _ in pairs_planted for w in (x, y)}
+                texts_b, tokens_b, changed = sc.plant(texts[b], tokens[b], pairs_planted, seed=ps)
+                scored = {}
+                for setting, epochs in CADE_SETTINGS.items():
+                    if split == "held out" and setting != "5 epochs":
+                        continue
+                    t = time.perf_counter()
+                    halves = train_halves({a: tokens[a], b: tokens_b}, replicates=replicates, epochs=epochs,
+                                          seed=ps)
+                    s = pair_scores(halves, a, b)
+                    seconds.setdefault(("cade", setting), []).append(time.perf_counter() - t)
+                    scored[("cade", setting)] = s
+                    if setting == "5 epochs":
+                        scored[("cade", "5 epochs, 1 training")] = pair_scores(halves, a, b, replicates=1)
+                t = time.perf_counter()
+                sb = _planted_sums(sums[b], texts_b, changed, planted)
+                plant_seconds = time.perf_counter() - t
+                for center in (True, False):
+                    t = time.perf_counter()
+                    setting = "centred" if center else "not centred"
+                    scored[("contextual", setting)] = contextual_scores(a, sums[a], b, sb, center=center, seed=ps)
+                    seconds.setdefault(("contextual", setting), []).append(
+                        time.perf_counter() - t + plant_seconds
+                        + ctx_embed_seconds * (len(texts[a]) + len(texts[b])) / sum(map(len, texts.values())))
+                scored[("combined", "cade 5 epochs + contextual centred")] = combine(
+                    scored[("cade", "5 epochs")], scored[("contextual", "centred")])
+                for key, s in scored.items():
+                    for by in RANK_BY:
+                        results.setdefault((*key, by), {}).setdefault(split, []).extend(_ranks(s, planted, by))
+    rows = []
+    for (method, setting, by), per_split in results.items():
+        secs = seconds.get((method, setting))
+        for split in ("dev", "held out"):
+            if split in per_split:
+                rows.append({"case": f"{split}: {method}, {setting}, ranked by {by}", "n": len(per_split[split]),
+                             "seconds": float(np.mean(secs)) if secs else None,
+                             "note": _summary(per_split[split])})
+    # false positives on halves and seed agreement, held-out pairs, chosen settings
+    fp: dict = {}
+    agree: dict = {}
+    for a, b in held:
+        h1, h2 = _halves_split(tokens[a])
+        halves = train_halves({"h1": h1, "h2": h2}, replicates=replicates, epochs=5, seed=3)
+        cs = pair_scores(halves, "h1", "h2")
+        ctx = contextual_scores("h1", _sub_sums(sums[a], [0, 1, 2, 3]), "h2", _sub_sums(sums[a], [4, 5, 6, 7]),
+                                min_freq=20)
+        for method, s in (("cade", cs), ("contextual", ctx)):
+            fp.setdefault(method, []).append(((s.calibration.q <= 0.05).mean(), (s.calibration.p <= 0.05).mean(),
+                                              len(s)))
+        runs = {}
+        for seed in (0, 1):
+            hv = train_halves({a: tokens[a], b: tokens[b]}, replicates=replicates, epochs=5, seed=10 + seed)
+            c = pair_scores(hv, a, b)
+            x = contextual_scores(a, sums[a], b, sums[b], seed=10 + seed)
+            runs[seed] = {"cade": c, "contextual": x, "combined": combine(c, x),
+                          "cade, 1 training": pair_scores(hv, a, b, replicates=1)}
+        for method in runs[0]:
+            s0, s1 = runs[0][method], runs[1][method]
+            common = sorted(set(s0.words) & set(s1.words))
+            z0 = dict(zip(s0.words, s0.calibration.z))
+            z1 = dict(zip(s1.words, s1.calibration.z))
+            agree.setdefault(method, []).append(spearmanr([z0[w] for w in common], [z1[w] for w in common])[0])
+    for method, values in fp.items():
+        q, p, n = (np.mean([v[i] for v in values]) for i in range(3))
+        rows.append({"case": f"held out: {method}, false positives on halves of one corpus", "n": int(n),
+                     "note": f"q ≤ 0.05: {q:.1%} of words; p ≤ 0.05: {p:.1%}"})
+    for method, values in agree.items():
+        rows.append({"case": f"held out: {method}, seed agreement (Spearman of z)", "n": len(values),
+                     "note": " / ".join(f"{v:.2f}" for v in values)})
+    rows.append({"case": "contextual: encode the corpora (once, cached)", "n": sum(map(len, texts.values())),
+                 "seconds": ctx_embed_seconds})
+    return rows

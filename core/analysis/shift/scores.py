@@ -1,0 +1,167 @@
+"""Calibrated word-shift scores of one method for one pair of corpora, and their combination.
+
+Each method (:mod:`core.analysis.shift.ensemble` for CADE, :mod:`core.analysis.shift.contextual` for
+the bundled sentence model) measures every candidate word in four random halves of the two corpora,
+several times over, and hands the averaged pairings (:class:`~core.analysis.shift.calibrate.HalfDistances`)
+to :func:`~core.analysis.shift.calibrate.calibrate`. :class:`ShiftScores` holds the result for the
+candidate words (at least ``min_freq`` occurrences in both corpora), and the per-corpus word vectors
+from which neighbours are read. :func:`combine` averages two methods' z-scores (Stouffer's method,
+equal weights) for the ``combined`` ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm
+
+from core.analysis.shift.calibrate import Calibration, HalfDistances, calibrate
+from core.exceptions import InputError, ParameterError
+
+__all__ = ["ShiftScores", "combine"]
+
+
+@dataclass(frozen=True, eq=False)
+class ShiftScores:
+    """One method's calibrated shift of the candidate words between corpora ``a`` and ``b``.
+
+    Attributes
+    ----------
+    method : str
+        ``"cade"``, ``"contextual"`` or ``"combined"``.
+    corpus_a, corpus_b : str
+    words : tuple of str, length n
+        Candidate words (at least ``min_freq`` occurrences in both corpora), most frequent first.
+    freq_a, freq_b : ndarray of int64, shape (n,)
+    distances : HalfDistances or None
+        The averaged pairings the calibration used (None for ``combined``).
+    calibration : Calibration
+        ``shift``, ``noise``, ``excess``, ``z``, ``p``, ``q`` per word.
+    min_freq : int
+    vocabulary : tuple of str, length V
+        Words that have vectors for neighbours (a superset of ``words``).
+    vocab_freq : ndarray of int64, shape (2, V)
+        Counts of the vocabulary words in ``a`` and ``b``.
+    similarity_vectors : tuple of ndarray
+        For corpus a and b, arrays of shape (R, V, d): unit word vectors of each replicate (cosines
+        are averaged over replicates, whose coordinates differ). Empty for ``combined``.
+    params : mapping
+        Hyperparameters, replicates and seconds.
+    """
+
+    method: str
+    corpus_a: str
+    corpus_b: str
+    words: tuple[str, ...]
+    freq_a: np.ndarray
+    freq_b: np.ndarray
+    distances: HalfDistances | None
+    calibration: Calibration
+    min_freq: int
+    vocabulary: tuple[str, ...] = ()
+    vocab_freq: np.ndarray | None = None
+    similarity_vectors: tuple[np.ndarray, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def shift(self) -> np.ndarray:
+        return self.calibration.shift
+
+    def order(self, by: str = "z") -> np.ndarray:
+        """Indices of the words, most shifted first, by ``"z"``, ``"excess"`` or ``"shift"``.
+
+        Ties keep frequency order.
+        """
+        if by not in ("z", "excess", "shift"):
+            raise ParameterError(f"by must be 'z', 'excess' or 'shift', got {by!r}")
+        return np.argsort(-getattr(self.calibration, by), kind="stable")
+
+    def ranking(self, by: str = "z") -> tuple[str, ...]:
+        return tuple(self.words[i] for i in self.order(by))
+
+    def rank(self, word: str, by: str = "z") -> int | None:
+        """1-based rank of ``word``, or None when it is not a candidate."""
+        ranking = self.ranking(by)
+        return ranking.index(word) + 1 if word in ranking else None
+
+    def significant(self, alpha: float = 0.05) -> np.ndarray:
+        """Boolean mask of the words whose q-value is at most ``alpha``."""
+        return self.calibration.q <= alpha
+
+    def neighbours(self, words: Sequence[str], corpus: int, k: int = 5, *,
+                   min_freq: int | None = None) -> list[tuple[str, ...]]:
+        """Nearest words of each of ``words`` in corpus 0 (a) or 1 (b), by cosine averaged over replicates.
+
+        Only words with at least ``min_freq`` (default the scores' ``min_freq``) occurrences in that
+        corpus are offered; a word is never its own neighbour.
+        """
+        if not self.similarity_vectors or k <= 0:
+            return [() for _ in words]
+        floor = self.min_freq if min_freq is None else int(min_freq)
+        index = {w: i for i, w in enumerate(self.vocabulary)}
+        pool = np.flatnonzero(self.vocab_freq[corpus] >= floor)
+        rows = np.array([index[w] for w in words], dtype=np.int64)
+        if rows.size == 0 or pool.size == 0:
+            return [() for _ in words]
+        vecs = self.similarity_vectors[corpus]  # (R, V, d)
+        sims = np.zeros((rows.size, pool.size))
+        for rep in vecs:
+            sims += np.asarray(rep[rows], dtype=np.float64) @ np.asarray(rep[pool], dtype=np.float64).T
+        sims[pool[None, :] == rows[:, None]] = -np.inf
+        out = []
+        for r in range(rows.size):
+            best = np.argsort(-sims[r], kind="stable")[:k]
+            out.append(tuple(self.vocabulary[pool[j]] for j in best if np.isfinite(sims[r, j])))
+        return out
+
+
+def combine(first: ShiftScores, second: ShiftScores) -> ShiftScores:
+    """Stouffer combination of two methods' scores on their shared candidate words.
+
+    ``z = (z1 + z2) / sqrt(2)`` (the two methods read the same text, so they are not independent and
+    this z is somewhat too large; the q-values of the combination are therefore not reported as a
+    test, only used for ranking), ``shift`` and ``noise`` are the mean of the two methods'.
+    """
+    if (first.corpus_a, first.corpus_b) != (second.corpus_a, second.corpus_b):
+        raise InputError("the two scores compare different corpora")
+    index = {w: i for i, w in enumerate(second.words)}
+    keep = [i for i, w in enumerate(first.words) if w in index]
+    other = np.array([index[first.words[i]] for i in keep], dtype=np.int64)
+    keep = np.array(keep, dtype=np.int64)
+    c1, c2 = first.calibration, second.calibration
+
+    def both(name: str) -> np.ndarray:
+        return (getattr(c1, name)[keep] + getattr(c2, name)[other]) / 2
+
+    z = (c1.z[keep] + c2.z[other]) / np.sqrt(2.0)
+    from core.analysis.multitest import adjust_pvalues
+
+    p = norm.sf(z)
+    cal = Calibration(shift=both("shift"), noise=both("noise"), excess=both("excess"),
+                      noise_sd=np.sqrt((c1.noise_sd[keep] ** 2 + c2.noise_sd[other] ** 2) / 2), z=z, p=p,
+                      q=np.asarray(adjust_pvalues(p, method="bh")))
+    return ShiftScores(method="combined", corpus_a=first.corpus_a, corpus_b=first.corpus_b,
+                       words=tuple(first.words[i] for i in keep), freq_a=first.freq_a[keep],
+                       freq_b=first.freq_b[keep], distances=None, calibration=cal,
+                       min_freq=max(first.min_freq, second.min_freq), vocabulary=first.vocabulary,
+                       vocab_freq=first.vocab_freq, similarity_vectors=first.similarity_vectors,
+                       params={"methods": [first.method, second.method]})
+
+
+def scores_from_replicates(method: str, a: str, b: str, words: Sequence[str], freq_a: np.ndarray,
+                           freq_b: np.ndarray, replicates: list, *, min_freq: int,
+                           **extra: Any) -> ShiftScores:
+    """Build :class:`ShiftScores` from per-replicate ``pairings`` of the candidate words."""
+    from core.analysis.shift.calibrate import average_pairings
+
+    dist = average_pairings(replicates)
+    cal = calibrate(dist, np.minimum(freq_a, freq_b))
+    return ShiftScores(method=method, corpus_a=a, corpus_b=b, words=tuple(words),
+                       freq_a=np.asarray(freq_a, dtype=np.int64), freq_b=np.asarray(freq_b, dtype=np.int64),
+                       distances=dist, calibration=cal, min_freq=min_freq, **extra)

@@ -1,0 +1,261 @@
+"""Calibrated word shift: the split-half calibration, the CADE ensemble, contextual pooling, usages."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm, spearmanr
+
+from core.analysis.shift import tokenize_corpus
+from core.analysis.shift.calibrate import HalfDistances, average_pairings, calibrate, pairings
+from core.analysis.shift.contextual import _chunks, pool_pieces, usage_sums, word_spans
+from core.analysis.shift.ensemble import pair_scores, split_halves, train_halves
+from core.analysis.shift.scores import combine
+from core.analysis.shift.usages import word_usages
+from core.exceptions import InputError, InsufficientDataError, ParameterError
+from core.tokens import tokenize
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+@lru_cache(maxsize=None)
+def _texts(name: str) -> tuple[str, ...]:
+    return tuple(pd.read_csv(ROOT / "sample_data" / f"{name}.csv")["text"].tolist())
+
+
+# ----------------------------------------------------------------------------- calibration
+
+
+def test_pairings_reference_values():
+    # word 0: A halves identical, B halves identical, A ⟂ B; word 1: everything the same direction
+    v = np.zeros((4, 2, 2))
+    v[0, 0] = v[1, 0] = [1, 0]
+    v[2, 0] = v[3, 0] = [0, 3]
+    v[:, 1] = [2, 2]
+    within, c1, c2 = pairings(v)
+    assert within.tolist() == pytest.approx([0.0, 0.0])
+    assert c1.tolist() == pytest.approx([1.0, 0.0])
+    assert c2.tolist() == pytest.approx([1.0, 0.0])
+    # one half of A at 60 degrees from the rest: d(A1, A2) = 0.5, so within = 0.25
+    w = np.zeros((4, 1, 2))
+    w[0, 0] = [1, 0]
+    w[1:, 0] = [np.cos(np.pi / 3), np.sin(np.pi / 3)]
+    within, c1, c2 = pairings(w)
+    assert within[0] == pytest.approx(0.25) and c1[0] == pytest.approx(0.25) and c2[0] == pytest.approx(0.25)
+    with pytest.raises(InputError, match="shape"):
+        pairings(np.zeros((3, 2, 2)))
+
+
+def test_calibrate_reference_values():
+    dist = HalfDistances(within=np.array([0.1, 0.2, 0.1]), cross1=np.array([0.3, 0.2, 0.1]),
+                         cross2=np.array([0.5, 0.2, 0.3]), replicates=1)
+    cal = calibrate(dist, np.array([50, 50, 50]), neighbourhood=3)
+    assert cal.shift.tolist() == pytest.approx([0.4, 0.2, 0.2])
+    assert cal.noise.tolist() == pytest.approx([0.1, 0.2, 0.1])
+    assert cal.excess.tolist() == pytest.approx([0.3, 0.0, 0.1])
+    # null = cross2 - cross1 = [0.2, 0, 0.2]; rms over all three = sqrt(0.08 / 3)
+    sd = np.sqrt(0.75) * np.sqrt(0.08 / 3)
+    assert cal.noise_sd.tolist() == pytest.approx([sd] * 3)
+    assert cal.z.tolist() == pytest.approx([0.3 / sd, 0.0, 0.1 / sd])
+    assert cal.p.tolist() == pytest.approx(norm.sf(cal.z).tolist())
+    assert (cal.q >= cal.p - 1e-15).all() and (cal.q <= 1).all()
+    with pytest.raises(ParameterError, match="neighbourhood"):
+        calibrate(dist, np.array([50, 50, 50]), neighbourhood=1)
+    with pytest.raises(InputError, match="shape"):
+        calibrate(dist, np.array([50, 50]))
+
+
+def _simulated(rng, n: int, shifted: np.ndarray | None = None, replicates: int = 4):
+    """Four noisy halves per word; noise grows as frequency falls; shifted words move B's halves."""
+    freq = rng.integers(20, 400, size=n)
+    base = rng.standard_normal((n, 16))
+    reps = []
+    for _ in range(replicates):
+        halves = np.stack([base + rng.standard_normal((n, 16)) * 3 / np.sqrt(freq)[:, None] for _ in range(4)])
+        if shifted is not None:
+            halves[2:, shifted] += rng.standard_normal((len(shifted), 16))[None] * 0.8
+        reps.append(pairings(halves))
+    return average_pairings(reps), freq
+
+
+def test_calibration_flags_few_words_under_no_change_and_finds_planted_ones(rng):
+    dist, freq = _simulated(rng, 2000)
+    cal = calibrate(dist, freq)
+    assert 0.02 < (cal.p <= 0.05).mean() < 0.08  # p-values close to uniform under no change
+    assert (cal.q <= 0.05).mean() <= 0.01
+    shifted = np.arange(10)
+    dist, freq = _simulated(rng, 500, shifted)
+    cal = calibrate(dist, freq)
+    assert (cal.q[shifted] <= 0.05).all()
+    assert (cal.q[10:] <= 0.05).mean() <= 0.02
+    # rare words are noisier, and the expected noise says so
+    rare, common = freq < 60, freq > 300
+    assert cal.noise[rare].mean() > 2 * cal.noise[common].mean()
+
+
+# ----------------------------------------------------------------------------- CADE ensemble
+
+
+def _swap(docs, x: str, y: str):
+    return [[y if t == x else x if t == y else t for t in d] for d in docs]
+
+
+@pytest.fixture(scope="module")
+def planted_pair():
+    """games vs the first 700 science descriptions with two science words swapped; two seeds."""
+    games = tokenize_corpus("games", _texts("games"))
+    science = _swap(tokenize_corpus("science", _texts("science")[:700]), "analysis", "image")
+    return {seed: train_halves({"games": games, "science": science}, replicates=4, epochs=5, seed=seed)
+            for seed in (0, 1)}
+
+
+@pytest.mark.slow
+def test_planted_swap_ranks_first_and_seeds_agree(planted_pair):
+    s0 = pair_scores(planted_pair[0], "games", "science")
+    s1 = pair_scores(planted_pair[1], "games", "science")
+    assert s0.freq_b[s0.words.index("analysis")] == 49 and s0.freq_a[s0.words.index("image")] == 34
+    ranking = s0.ranking("z")
+    assert sorted(ranking[:2]) == ["analysis", "image"]
+    assert s0.significant()[[s0.words.index("analysis"), s0.words.index("image")]].all()
+    common = sorted(set(s0.words) & set(s1.words))
+    z0, z1 = dict(zip(s0.words, s0.calibration.z)), dict(zip(s1.words, s1.calibration.z))
+    assert spearmanr([z0[w] for w in common], [z1[w] for w in common])[0] >= 0.8
+    # a single training agrees less with the other seed than the ensemble does
+    one0, one1 = pair_scores(planted_pair[0], "games", "science", replicates=1), \
+        pair_scores(planted_pair[1], "games", "science", replicates=1)
+    y0, y1 = dict(zip(one0.words, one0.calibration.z)), dict(zip(one1.words, one1.calibration.z))
+    assert spearmanr([y0[w] for w in common], [y1[w] for w in common])[0] < \
+        spearmanr([z0[w] for w in common], [z1[w] for w in common])[0]
+    neigh = s0.neighbours(["analysis"], 1, k=5)[0]
+    assert len(neigh) == 5 and "analysis" not in neigh
+
+
+@pytest.mark.slow
+def test_two_halves_of_one_corpus_flag_at_most_five_percent():
+    docs = tokenize_corpus("science", _texts("science"))
+    order = np.random.default_rng(4).permutation(len(docs))
+    h1, h2 = [docs[i] for i in order[:750]], [docs[i] for i in order[750:]]
+    scores = pair_scores(train_halves({"h1": h1, "h2": h2}, replicates=2, epochs=5, seed=2), "h1", "h2")
+    assert len(scores) > 300
+    assert (scores.calibration.q <= 0.05).mean() <= 0.05
+    assert (scores.calibration.p <= 0.05).mean() <= 0.10
+
+
+def test_split_halves_is_seeded_and_balanced():
+    a = split_halves(101, 0, 0, 0)
+    assert a.sum() == 50 and (a == split_halves(101, 0, 0, 0)).all()
+    assert not (a == split_halves(101, 0, 1, 0)).all() and not (a == split_halves(101, 0, 0, 1)).all()
+
+
+def test_pair_scores_checks_its_arguments(planted_pair):
+    with pytest.raises(ParameterError, match="not in this model"):
+        pair_scores(planted_pair[0], "games", "nope")
+    with pytest.raises(ParameterError, match="two different"):
+        pair_scores(planted_pair[0], "games", "games")
+    with pytest.raises(InsufficientDataError, match="min_freq=100000"):
+        pair_scores(planted_pair[0], "games", "science", min_freq=100_000)
+    with pytest.raises(ParameterError, match="replicates"):
+        train_halves({"a": [["x"]], "b": [["y"]]}, replicates=0)
+
+
+def test_combine_averages_z_by_stouffer(planted_pair):
+    s = pair_scores(planted_pair[0], "games", "science")
+    t = pair_scores(planted_pair[1], "games", "science")
+    c = combine(s, t)
+    i = c.words.index("analysis")
+    expected = (s.calibration.z[s.words.index("analysis")] + t.calibration.z[t.words.index("analysis")]) / np.sqrt(2)
+    assert c.calibration.z[i] == pytest.approx(expected)
+    assert c.method == "combined" and set(c.words) == set(s.words) & set(t.words)
+
+
+# ----------------------------------------------------------------------------- contextual
+
+
+@pytest.mark.parametrize("text", ["The ﬁrst Café's state-of-the-art 東京! x--y", "Plain ascii, text: 3.14 and don't.",
+                                  "Straße ÀB\u00ad c’d", ""])
+def test_word_spans_give_tokenize_tokens(text):
+    norm_text, spans = word_spans(text)
+    assert [w for w, _, _ in spans] == tokenize(text)
+    assert all(norm_text[s:e] == w for w, s, e in spans)
+
+
+def test_chunks_never_split_a_word():
+    wop = [0, 0, 0, 1, 1, -1, 2, 3, 3, 3, 3]
+    chunks = _chunks(wop, 4)
+    assert chunks[0] == (0, 3) and chunks[-1][1] == len(wop)
+    for a, b in chunks:
+        assert b - a <= 4
+        assert a == 0 or wop[a] == -1 or wop[a] != wop[a - 1]
+    assert _chunks([5] * 10, 4) == [(0, 4), (4, 8), (8, 10)]  # one word longer than the window is cut
+
+
+def test_pool_pieces_reference_values():
+    hidden = np.array([[1.0, 0, 0], [0, 2, 0], [3, 0, 4], [0, 0, 1]])
+    vecs, ids = pool_pieces(hidden, np.array([0, 0, -1, 2]))
+    assert ids.tolist() == [0, 2]
+    assert vecs[0].tolist() == pytest.approx([1 / np.sqrt(5), 2 / np.sqrt(5), 0])
+    assert vecs[1].tolist() == pytest.approx([0, 0, 1])
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    from core.embed import load_embedder
+
+    return load_embedder("default", precision="fp32")
+
+
+def test_usage_sums_pool_subwords_as_computed_by_hand(embedder):
+    import torch
+
+    texts = ["An unbelievably antidisestablishmentarian engine, indeed.", "The engine runs.", "Nothing here."]
+    sums = usage_sums(embedder, texts, ["antidisestablishmentarian", "engine", "unbelievably"], n_groups=2,
+                      groups=[0, 1, 0])
+    assert sums.counts.tolist() == [[1, 1, 1], [0, 1, 0]]
+    # by hand: the model's last hidden state of text 0, pieces of the long word averaged
+    tok = embedder.model[0].tokenizer
+    enc = tok(texts[0].lower(), return_offsets_mapping=True)
+    pieces = [i for i, (s, e) in enumerate(enc["offset_mapping"]) if e > s and 16 <= s < 41]
+    assert len(pieces) > 2  # the word really is several pieces
+    with torch.inference_mode():
+        hidden = embedder.model[0].auto_model(input_ids=torch.tensor([enc["input_ids"]])).last_hidden_state[0]
+    manual = hidden[pieces].mean(dim=0).numpy().astype(np.float64)
+    manual /= np.linalg.norm(manual)
+    assert sums.sums[0, 0] == pytest.approx(manual, abs=2e-4)
+    assert np.linalg.norm(sums.sums[1, 1]) == pytest.approx(1.0)
+    assert sums.n_usages == len(tokenize(" ".join(texts)))
+
+
+def test_long_document_is_encoded_in_chunks(embedder):
+    text = "word " * 700 + "engine"
+    sums = usage_sums(embedder, [text], ["word", "engine"], n_groups=2, groups=[0])
+    assert sums.counts[0].tolist() == [700, 1]  # nothing lost past the model window
+    with pytest.raises(ParameterError, match="n_groups"):
+        usage_sums(embedder, [text], ["word"], n_groups=3)
+
+
+# ----------------------------------------------------------------------------- usages
+
+
+def test_usages_escape_hostile_text_and_mark_the_word():
+    hostile = ['<script>alert("x")</script> the Engine & <img src=x onerror=alert(1)> runs. Next one.',
+               "No match here."]
+    u = word_usages("engine", {"a<b>": hostile, "b": ["An engine."]}, k=3)
+    html = u.to_html()
+    assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
+    assert "<mark>Engine</mark>" in html and "a&lt;b&gt;" in html
+    assert u.freq == {"a<b>": 1, "b": 1}
+    assert u.usages["a<b>"][0].right == " &amp; <img src=x onerror=alert(1)> runs.".replace("&amp;", "&")
+
+
+def test_usages_count_all_and_show_at_most_k_one_per_document():
+    docs = ["the board is here. board again"] * 4 + ["the boards are plural"]
+    u = word_usages("Board", {"x": docs}, k=3)
+    assert u.word == "board" and u.freq["x"] == 8
+    assert len(u.usages["x"]) == 3 and len({x.document for x in u.usages["x"]}) == 3
+    assert all(x.match == "board" for x in u.usages["x"])
+    with pytest.raises(InputError, match="single word"):
+        word_usages("two words", {"x": docs})
