@@ -32,14 +32,19 @@ from bench import shift_corpora as sc
 from core.analysis.shift.contextual import DEFAULT_GROUPS, UsageSums, contextual_scores, usage_sums
 from core.analysis.shift.ensemble import pair_scores, train_halves
 from core.analysis.shift.scores import combine
-from core.tokens import tokenize, word_frequencies
+from core.load.tokens import tokenize, word_frequencies
 
 DEV = [("games", "science"), ("science", "libdevel")]
 HELD = [("graphics", "sound"), ("net", "admin"), ("text", "utils")]
-MAX_DOCS = 600
+MAX_DOCS = 700
 PLANT_SEEDS = (1, 2)
-CADE_SETTINGS = {"5 epochs": 5, "10 epochs": 10}
-RANK_BY = ("z", "excess", "shift")
+#: CADE settings compared on the development pairs (epochs); the chosen one also runs held out
+CADE_EPOCHS = (10, None)
+CADE_CHOSEN = None
+#: contextual: layer of the model; with BENCH_SHIFT_SWEEP=1 every layer is compared on dev pairs
+CTX_LAYERS = (2, 3)
+CTX_CHOSEN = (3, False)
+RANK_BY = ("excess", "z", "shift")
 
 _EMBEDDER = None
 
@@ -61,27 +66,29 @@ def _texts(name: str) -> list[str]:
     return texts
 
 
-def _sums(name: str, texts: list[str], words: list[str]) -> UsageSums:
-    """Usage sums of a corpus, cached on disk by a hash of the texts and words."""
-    key = hashlib.sha256(("\x00".join(texts) + "\x01" + "\x00".join(words)).encode()).hexdigest()[:16]
+def _sums(name: str, texts: list[str], words: list[str], layer: int) -> UsageSums:
+    """Usage sums of a corpus at one layer, cached on disk by a hash of the texts, words and layer."""
+    key = hashlib.sha256(("\x00".join(texts) + "\x01" + "\x00".join(words) + f"\x01{layer}").encode()
+                         ).hexdigest()[:16]
     path = sc.CACHE / f"{name}-{key}.npz"
     if path.exists():
         z = np.load(path)
         return UsageSums(words=tuple(words), sums=z["sums"], counts=z["counts"], total=z["total"],
                          n_usages=int(z["n_usages"]))
-    out = usage_sums(_embedder(), texts, words, n_groups=DEFAULT_GROUPS)
+    out = usage_sums(_embedder(), texts, words, n_groups=DEFAULT_GROUPS, layer=layer)
     sc.CACHE.mkdir(parents=True, exist_ok=True)
     np.savez(path, sums=out.sums, counts=out.counts, total=out.total, n_usages=out.n_usages)
     return out
 
 
-def _planted_sums(base: UsageSums, texts: list[str], changed_docs: list[int], planted: set[str]) -> UsageSums:
+def _planted_sums(base: UsageSums, texts: list[str], changed_docs: list[int], planted: set[str],
+                  layer: int) -> UsageSums:
     """Replace the planted words' sums by those of the re-encoded documents that contain them."""
     from core.analysis.shift.contextual import document_groups
 
     groups = document_groups(len(texts), DEFAULT_GROUPS, 0)
     sub = usage_sums(_embedder(), [texts[d] for d in changed_docs], sorted(planted), n_groups=DEFAULT_GROUPS,
-                     groups=groups[changed_docs])
+                     groups=groups[changed_docs], layer=layer)
     sums, counts = base.sums.copy(), base.counts.copy()
     index = {w: i for i, w in enumerate(base.words)}
     for j, w in enumerate(sub.words):
@@ -89,6 +96,10 @@ def _planted_sums(base: UsageSums, texts: list[str], changed_docs: list[int], pl
             sums[:, index[w]] = sub.sums[:, j]
             counts[:, index[w]] = sub.counts[:, j]
     return UsageSums(words=base.words, sums=sums, counts=counts, total=base.total, n_usages=base.n_usages)
+
+
+def _epochs_label(epochs, halves) -> str:
+    return f"{epochs} epochs" if epochs is not None else "automatic epochs"
 
 
 def _ranks(scores, planted: set[str], by: str) -> list[int]:
@@ -123,94 +134,133 @@ def _sub_sums(s: UsageSums, groups: list[int]) -> UsageSums:
 
 
 def run(quick: bool = False) -> list[dict]:
+    import os
+    import warnings
+
+    from core.exceptions import CorpusCompassWarning
+
+    warnings.simplefilter("ignore", CorpusCompassWarning)  # the benchmark's corpora are small on purpose
     dev, held = (DEV[:1], HELD[:1]) if quick else (DEV, HELD)
-    replicates = 2 if quick else 4
+    replicates = 2 if quick else 3
     plant_seeds = PLANT_SEEDS[:1] if quick else PLANT_SEEDS
+    sweep = os.environ.get("BENCH_SHIFT_SWEEP") == "1"
+    cade_epochs = (5, 10, 20, 30, None) if sweep else CADE_EPOCHS
+    ctx_layers = (1, 2, 3, 4, 6) if sweep else CTX_LAYERS
     names = sorted({n for pair in dev + held for n in pair})
+    dev_names = {n for pair in dev for n in pair}
     texts = {n: _texts(n) for n in names}
     tokens = {n: [tokenize(t) for t in texts[n]] for n in names}
     freqs = {n: word_frequencies(texts[n]) for n in names}
-    t0 = time.perf_counter()
-    sums = {n: _sums(n, texts[n], sorted(w for w, c in freqs[n].items() if c >= 20)) for n in names}
-    ctx_embed_seconds = time.perf_counter() - t0
-    # results[(method, setting, by)][split] -> list of ranks; seconds[(method, setting)] -> list
-    results: dict = {}
+    words = {n: sorted(w for w, c in freqs[n].items() if c >= 20) for n in names}
+    embed_seconds: dict = {}
+    sums: dict = {}
+    for n in names:
+        for layer in ctx_layers if n in dev_names else (CTX_CHOSEN[0],):
+            t0 = time.perf_counter()
+            sums[(n, layer)] = _sums(n, texts[n], words[n], layer)
+            embed_seconds[(n, layer)] = time.perf_counter() - t0
+    results: dict = {}   # (method, setting, by) -> split -> ranks
+    strata: dict = {}    # (method, setting, stratum) -> held-out ranks, by z
     seconds: dict = {}
-    chosen_scores: dict = {}
     for split, pairs in (("dev", dev), ("held out", held)):
         for a, b in pairs:
             for ps in plant_seeds:
                 rng = np.random.default_rng([ps, len(a), len(b)])
-                pairs_planted = sc.choose_pairs(freqs[a], freqs[b], rng)
-                planted = {w for x, y, _ in pairs_planted for w in (x, y)}
-                texts_b, tokens_b, changed = sc.plant(texts[b], tokens[b], pairs_planted, seed=ps)
+                chosen_pairs = sc.choose_pairs(freqs[a], freqs[b], rng)
+                planted = {w for x, y, _ in chosen_pairs for w in (x, y)}
+                stratum = {}
+                for x, y, strength in chosen_pairs:
+                    for w in (x, y):
+                        band = "20–40" if freqs[b][w] < 40 else "40–100" if freqs[b][w] < 100 else "100–300"
+                        stratum[w] = ("swap" if strength == 1 else "mixture", band)
+                texts_b, tokens_b, changed = sc.plant(texts[b], tokens[b], chosen_pairs, seed=ps)
                 scored = {}
-                for setting, epochs in CADE_SETTINGS.items():
-                    if split == "held out" and setting != "5 epochs":
-                        continue
+                for epochs in cade_epochs if split == "dev" else (CADE_CHOSEN,):
                     t = time.perf_counter()
                     halves = train_halves({a: tokens[a], b: tokens_b}, replicates=replicates, epochs=epochs,
                                           seed=ps)
-                    s = pair_scores(halves, a, b)
-                    seconds.setdefault(("cade", setting), []).append(time.perf_counter() - t)
-                    scored[("cade", setting)] = s
-                    if setting == "5 epochs":
-                        scored[("cade", "5 epochs, 1 training")] = pair_scores(halves, a, b, replicates=1)
-                t = time.perf_counter()
-                sb = _planted_sums(sums[b], texts_b, changed, planted)
-                plant_seconds = time.perf_counter() - t
-                for center in (True, False):
+                    label = _epochs_label(epochs, halves)
+                    seconds.setdefault(("cade", label), []).append(time.perf_counter() - t)
+                    scored[("cade", label)] = pair_scores(halves, a, b)
+                    if epochs == CADE_CHOSEN:
+                        cade_key = ("cade", label)
+                        scored[("cade", f"{label}, 1 training")] = pair_scores(halves, a, b, replicates=1)
+                for layer in ctx_layers if split == "dev" else (CTX_CHOSEN[0],):
                     t = time.perf_counter()
-                    setting = "centred" if center else "not centred"
-                    scored[("contextual", setting)] = contextual_scores(a, sums[a], b, sb, center=center, seed=ps)
-                    seconds.setdefault(("contextual", setting), []).append(
-                        time.perf_counter() - t + plant_seconds
-                        + ctx_embed_seconds * (len(texts[a]) + len(texts[b])) / sum(map(len, texts.values())))
-                scored[("combined", "cade 5 epochs + contextual centred")] = combine(
-                    scored[("cade", "5 epochs")], scored[("contextual", "centred")])
-                for key, s in scored.items():
+                    sb = _planted_sums(sums[(b, layer)], texts_b, changed, planted, layer)
+                    for center in (False, True):
+                        setting = f"layer {layer}" + (", centred" if center else "")
+                        scored[("contextual", setting)] = contextual_scores(a, sums[(a, layer)], b, sb,
+                                                                            center=center, seed=ps)
+                    seconds.setdefault(("contextual", f"layer {layer}"), []).append(
+                        time.perf_counter() - t + embed_seconds[(a, layer)] + embed_seconds[(b, layer)])
+                ctx_key = ("contextual", f"layer {CTX_CHOSEN[0]}" + (", centred" if CTX_CHOSEN[1] else ""))
+                scored[("combined", "chosen CADE + chosen contextual")] = combine(scored[cade_key], scored[ctx_key])
+                for key, sco in scored.items():
                     for by in RANK_BY:
-                        results.setdefault((*key, by), {}).setdefault(split, []).extend(_ranks(s, planted, by))
+                        ranks = _ranks(sco, planted, by)
+                        results.setdefault((*key, by), {}).setdefault(split, []).extend(ranks)
+                    if split == "held out" and key in (cade_key, ctx_key) or key[0] == "combined":
+                        order = list(sco.ranking("excess"))
+                        above = 0
+                        for w in order:
+                            if w in planted:
+                                strata.setdefault((*key, stratum[w]), []).append(above + 1)
+                            else:
+                                above += 1
     rows = []
     for (method, setting, by), per_split in results.items():
-        secs = seconds.get((method, setting))
+        secs = seconds.get((method, setting.split(",")[0]))
         for split in ("dev", "held out"):
             if split in per_split:
                 rows.append({"case": f"{split}: {method}, {setting}, ranked by {by}", "n": len(per_split[split]),
                              "seconds": float(np.mean(secs)) if secs else None,
                              "note": _summary(per_split[split])})
-    # false positives on halves and seed agreement, held-out pairs, chosen settings
+    for (method, setting, (kind, band)), ranks in sorted(strata.items()):
+        rows.append({"case": f"held out: {method}, {setting}, {kind}s at {band} occurrences, by excess",
+                     "n": len(ranks), "note": _summary(ranks)})
+    rows.extend(_controls(held, tokens, texts, sums, replicates))
+    rows.append({"case": f"contextual: encode {len(names)} corpora at layer {CTX_CHOSEN[0]} (cached afterwards)",
+                 "n": sum(len(t) for t in texts.values()),
+                 "seconds": sum(v for (n, layer), v in embed_seconds.items() if layer == CTX_CHOSEN[0])})
+    return rows
+
+
+def _controls(held, tokens, texts, sums, replicates) -> list[dict]:
+    """False positives on halves of one corpus, and seed agreement, with the chosen settings."""
+    layer, center = CTX_CHOSEN
     fp: dict = {}
     agree: dict = {}
     for a, b in held:
         h1, h2 = _halves_split(tokens[a])
-        halves = train_halves({"h1": h1, "h2": h2}, replicates=replicates, epochs=5, seed=3)
+        halves = train_halves({"h1": h1, "h2": h2}, replicates=replicates, epochs=CADE_CHOSEN, seed=3)
         cs = pair_scores(halves, "h1", "h2")
-        ctx = contextual_scores("h1", _sub_sums(sums[a], [0, 1, 2, 3]), "h2", _sub_sums(sums[a], [4, 5, 6, 7]),
-                                min_freq=20)
-        for method, s in (("cade", cs), ("contextual", ctx)):
-            fp.setdefault(method, []).append(((s.calibration.q <= 0.05).mean(), (s.calibration.p <= 0.05).mean(),
-                                              len(s)))
+        full = sums[(a, layer)]
+        ctx = contextual_scores("h1", _sub_sums(full, [0, 1, 2, 3]), "h2", _sub_sums(full, [4, 5, 6, 7]),
+                                center=center)
+        for method, sco in (("cade", cs), ("contextual", ctx), ("combined", combine(cs, ctx))):
+            fp.setdefault(method, []).append(((sco.calibration.q <= 0.05).mean(),
+                                              (sco.calibration.p <= 0.05).mean(), len(sco)))
         runs = {}
         for seed in (0, 1):
-            hv = train_halves({a: tokens[a], b: tokens[b]}, replicates=replicates, epochs=5, seed=10 + seed)
+            hv = train_halves({a: tokens[a], b: tokens[b]}, replicates=replicates, epochs=CADE_CHOSEN,
+                              seed=10 + seed)
             c = pair_scores(hv, a, b)
-            x = contextual_scores(a, sums[a], b, sums[b], seed=10 + seed)
+            x = contextual_scores(a, sums[(a, layer)], b, sums[(b, layer)], seed=10 + seed, center=center)
             runs[seed] = {"cade": c, "contextual": x, "combined": combine(c, x),
                           "cade, 1 training": pair_scores(hv, a, b, replicates=1)}
         for method in runs[0]:
             s0, s1 = runs[0][method], runs[1][method]
             common = sorted(set(s0.words) & set(s1.words))
-            z0 = dict(zip(s0.words, s0.calibration.z))
-            z1 = dict(zip(s1.words, s1.calibration.z))
+            z0 = dict(zip(s0.words, s0.calibration.excess))
+            z1 = dict(zip(s1.words, s1.calibration.excess))
             agree.setdefault(method, []).append(spearmanr([z0[w] for w in common], [z1[w] for w in common])[0])
+    rows = []
     for method, values in fp.items():
         q, p, n = (np.mean([v[i] for v in values]) for i in range(3))
-        rows.append({"case": f"held out: {method}, false positives on halves of one corpus", "n": int(n),
-                     "note": f"q ≤ 0.05: {q:.1%} of words; p ≤ 0.05: {p:.1%}"})
+        rows.append({"case": f"held out: {method}, words flagged on two halves of one corpus", "n": int(n),
+                     "note": f"q ≤ 0.05: {q:.1%} of words; p ≤ 0.05: {p:.1%} (mean over {len(values)} corpora)"})
     for method, values in agree.items():
-        rows.append({"case": f"held out: {method}, seed agreement (Spearman of z)", "n": len(values),
-                     "note": " / ".join(f"{v:.2f}" for v in values)})
-    rows.append({"case": "contextual: encode the corpora (once, cached)", "n": sum(map(len, texts.values())),
-                 "seconds": ctx_embed_seconds})
+        rows.append({"case": f"held out: {method}, seed agreement (Spearman of the ranking score, words with 20+ in both)",
+                     "n": len(values), "note": " / ".join(f"{v:.2f}" for v in values)})
     return rows

@@ -80,7 +80,7 @@ def plant(texts_b: list[str], tokens_b: list[list[str]], pairs: list[tuple[str, 
     Parameters
     ----------
     texts_b : list of str
-    tokens_b : list of token lists (``core.tokens.tokenize`` of the texts)
+    tokens_b : list of token lists (``core.load.tokens.tokenize`` of the texts)
     pairs : list of (x, y, strength)
     seed : int
 
@@ -103,7 +103,7 @@ def plant(texts_b: list[str], tokens_b: list[list[str]], pairs: list[tuple[str, 
                 occurrences[t].append((d, i))
     for w, occ in occurrences.items():
         other, s = plan[w]
-        chosen = rng.permutation(len(occ))[: int(round(s * len(occ)))]
+        chosen = rng.permutation(len(occ))[: round(s * len(occ))]
         for c in chosen:
             swap[occ[c]] = other
     changed = sorted({d for d, _ in swap})
@@ -140,10 +140,14 @@ def choose_pairs(freq_a: dict, freq_b: dict, rng: np.random.Generator, *, n_per_
                  bins=((20, 40), (40, 100), (100, 300)), strengths=(1.0, 0.5)) -> list[tuple[str, str, float]]:
     """Target/donor pairs: ``n_per_bin`` per frequency bin and strength, all words distinct.
 
-    Both words occur in the bin's range in B and at least 20 times in A (so both are ranked), and the
-    donor's count in B is within 30 % of the target's.
+    Both words are content words (not in scikit-learn's English stop-word list: semantic-change
+    benchmarks such as SemEval-2020 Task 1 test nouns and verbs), occur in the bin's range in B and at
+    least 20 times in A (so both are ranked), and the donor's count in B is within 30 % of the target's.
     """
-    pool = [w for w, c in freq_b.items() if _WORDLIKE.match(w) and freq_a.get(w, 0) >= 20 and c >= 20]
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    pool = [w for w, c in freq_b.items() if _WORDLIKE.match(w) and w not in ENGLISH_STOP_WORDS
+            and freq_a.get(w, 0) >= 20 and c >= 20]
     used: set[str] = set()
     pairs = []
     for lo, hi in bins:

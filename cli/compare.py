@@ -41,6 +41,7 @@ def _comma_list(value: str) -> list[str]:
 
 def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``compare`` sub-command (with its handler in ``func``) and return its parser."""
+    from core.analysis.shift.methods import WORD_METHODS
     from core.pipeline.spec import ANALYSES, HUBNESS_REDUCTIONS, TRANSFORMS
 
     p = subparsers.add_parser(
@@ -89,6 +90,14 @@ def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--hubness-reduction", choices=list(HUBNESS_REDUCTIONS),
                    help="also measure hubness after this reduction")
     p.add_argument("--map-max-points", type=int, default=5000, help="most points drawn on the report's map")
+    p.add_argument("--words-top", type=_words_top, default=100, metavar="N|all",
+                   help="words listed per pair of corpora in words.csv and the report (100; 'all' lists "
+                        "every scored word)")
+    p.add_argument("--words-min-freq", type=int, default=20, metavar="N",
+                   help="least occurrences in both corpora for a word to be scored (20)")
+    p.add_argument("--words-method", default="auto", choices=list(WORD_METHODS),
+                   help="word shift method: cade (word2vec ensemble), contextual (the model's token "
+                        "vectors), combined (both), auto (the default choice; see the documentation)")
     p.add_argument("--vectors", nargs="+", metavar="NPY",
                    help="precomputed embeddings: one .npy per input file, rows matching the file's rows")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
@@ -101,6 +110,19 @@ def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars or warnings on stderr")
     p.set_defaults(func=run_compare)
     return p
+
+
+def _words_top(value: str) -> int | None:
+    """``--words-top``: a positive integer, or ``all`` (None: every scored word)."""
+    if value.strip().lower() == "all":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number of words or 'all', got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of words or 'all', got {value!r}")
+    return number
 
 
 class _Bars:
@@ -186,6 +208,7 @@ def build_spec(args: argparse.Namespace) -> Any:
                     hubness_reduction=args.hubness_reduction, analyses=frozenset(analyses), k=args.k,
                     n_anchors=args.anchors, anchor_method=args.anchor_method, n_permutations=args.permutations,
                     max_test_n=args.max_test_n, map_max_points=args.map_max_points, seed=args.seed,
+                    words_top=args.words_top, words_min_freq=args.words_min_freq, words_method=args.words_method,
                     input_sha256=tuple(sha for _, _, sha in inputs), engine=args.engine,
                     ray_address=args.ray_address)
 

@@ -35,6 +35,9 @@ STAGE_LABELS = {
     "hubness": "Hubness", "spread": "Spread", "map": "Map (UMAP)", "words": "Word shift (word2vec)",
     "models": "Model comparison",
 }
+WORD_METHOD_LABELS = {"auto": "Automatic (recommended)", "cade": "Word2vec aligned on a shared compass (CADE)",
+                      "contextual": "The embedding model's token vectors",
+                      "combined": "Both combined"}
 DEFAULT_MODEL = "Bundled default model (all-MiniLM-L6-v2)"
 OTHER_MODEL = "Another sentence-transformers model (name or local folder)"
 OWN_VECTORS = "The precomputed embeddings loaded with the corpora"
@@ -132,6 +135,15 @@ with right:
                                          key="n_permutations")
         words_min_freq = st.number_input("Word shift: least occurrences in both corpora", 1, 1000, 20,
                                          key="words_min_freq")
+        words_method = st.selectbox(
+            "Word shift: method", list(WORD_METHOD_LABELS), format_func=WORD_METHOD_LABELS.get,
+            key="words_method",
+            help="Automatic uses the method that found planted changes best on held-out test corpora. "
+                 "Word2vec trains word vectors on each corpus; the model's token vectors read how the "
+                 "embedding model represents each occurrence (slower: the model reads every word); "
+                 "both combined ranks by the two together.")
+        words_all = st.checkbox("Word shift: list every scored word", False, key="words_all",
+                                help="Otherwise the 100 most shifted words of each pair are kept.")
         seed = st.number_input("Random seed", 0, 2**31 - 1, 0, key="seed")
 
 use_vectors = source == OWN_VECTORS
@@ -146,7 +158,8 @@ settings = {
     "model": "precomputed vectors" if use_vectors else model, "precision": precision, "backend": backend,
     "second_model": second or None, "transforms": list(transforms), "hubness_reduction": reduction,
     "analyses": list(analyses), "k": int(k), "n_permutations": int(n_permutations),
-    "words_min_freq": int(words_min_freq), "seed": int(seed),
+    "words_min_freq": int(words_min_freq), "words_method": words_method,
+    "words_top": None if words_all else 100, "seed": int(seed),
     "corpora": [c.name for c in corpora],
 }
 
@@ -203,7 +216,8 @@ if run:
             backend=backend,
             second_model=second or None, transforms=tuple(transforms), hubness_reduction=reduction,
             analyses=frozenset(analyses), k=int(k), n_permutations=int(n_permutations),
-            words_min_freq=int(words_min_freq), seed=int(seed),
+            words_min_freq=int(words_min_freq), words_method=words_method,
+            words_top=None if words_all else 100, seed=int(seed),
             input_sha256=tuple(state.input_hashes().get(c.name) for c in corpora),
         )
         # loading the model (the first time per server: reading and checking the weights, compiling

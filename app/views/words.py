@@ -1,6 +1,7 @@
-"""Word shift page: words ranked by how differently two corpora use them (CADE), with frequency
-filters and the Procrustes baseline beside each; a word's neighbours in each corpus side by side; its
-trajectory across three or more corpora."""
+"""Word shift page: words ranked by how differently two corpora use them beyond sampling noise, with
+each method's shift, the noise expected at the word's frequency and its q-value; a plain statement
+when no word stands out; a chosen word's usages (passages with the word marked), frequency and
+neighbours in each corpus side by side; its trajectory across three or more corpora."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from app.text import md
 from app.ui import chart, explain, read_only_banner, require_result, skipped
 from core.exceptions import CorpusCompassError
 from core.report.ranking_charts import shift_bar_chart
-from core.results.queries import shift_ranking, word_neighbours, word_trajectory
+from core.results.queries import shift_ranking, shift_statements, word_neighbours, word_trajectory, word_usages
 
 st.title("Word shift")
-explain("Word vectors are trained on each corpus against one shared *compass*, so the same word's vectors "
-        "are directly comparable across corpora. **Shift** = 1 − cosine between a word's vectors in two "
-        "corpora: 0 = used the same way, larger = its contexts (its meaning in use) differ. The "
-        "*Procrustes* column is the older baseline (separate models rotated onto each other); rare words "
-        "have noisy vectors, so filter by frequency.", "cade")
+explain("Each corpus is split at random into two halves, several times over, and a word is measured in "
+        "every half. **Shift** = 1 − cosine between the word's vectors in the two corpora (0 = used the "
+        "same way). **Noise** = the shift the same word shows between two halves of *one* corpus: what "
+        "sampling alone produces at its frequency. A word is listed as shifted only when its shift "
+        "exceeds that noise beyond chance (**q** ≤ 0.05, false discovery rate 5%), so rare words and "
+        "function words with varied contexts do not fill the list. Read the usages before believing "
+        "a shift.", "cade")
 read_only_banner()
 result = require_result()
 for note in state.result_notes():
@@ -43,35 +46,55 @@ min_freq = controls[1].number_input("Least occurrences in each corpus", min_valu
                                     help=f"The analysis kept words seen at least {stored_min} times in both.")
 top = controls[2].number_input("Words listed", 5, 500, 20, step=5, key="words_top")
 a, b = pair
-stored_top = int(result.manifest.get("parameters", {}).get("words_top", 100))
-st.caption(f"The analysis kept the {stored_top} largest shifts of each pair among words seen at least "
-           f"{stored_min} times in both corpora; the filters here narrow that list.")
+stored_top = result.manifest.get("parameters", {}).get("words_top", 100)
+kept = "every scored word" if stored_top is None else f"the {int(stored_top)} most shifted words"
+st.caption(f"The analysis kept {kept} of each pair among words seen at least {stored_min} times in both "
+           "corpora; the filters here narrow that list.")
+for line in shift_statements(result.words):
+    if {line["corpus_a"], line["corpus_b"]} == {a, b}:
+        (st.success if line["n_significant"] else st.info)(md(line["statement"]))
 
 ranking = shift_ranking(result.words, a, b, min_freq=int(min_freq), top=int(top))
 if ranking.empty:
     st.info(f"No word occurs at least {int(min_freq)} times in both {md(a)} and {md(b)}; lower the filter.")
 else:
-    chart_tab, table_tab = st.tabs(["Chart", "Table with the Procrustes baseline and neighbours"])
+    chart_tab, table_tab = st.tabs(["Chart", "Table with each method, the noise and the neighbours"])
+    shown = ranking[ranking["significant"]] if "significant" in ranking and ranking["significant"].any() \
+        else ranking
     with chart_tab:
-        chart(shift_bar_chart(ranking, top=int(top), title=f"Largest shifts: {a} vs {b}", width=560))
+        title = (f"Shifted beyond noise: {a} vs {b}" if shown is not ranking
+                 else f"Largest shifts (none beyond noise): {a} vs {b}")
+        chart(shift_bar_chart(shown, top=int(top), title=title, width=560))
     with table_tab:
-        st.dataframe(ranking[["rank", "word", "shift", "procrustes_shift", "freq_a", "freq_b",
-                              "neighbours_a", "neighbours_b"]],
-                     hide_index=True, width="stretch", column_config={
-                         "shift": st.column_config.NumberColumn("shift (CADE)", format="%.3f"),
-                         "procrustes_shift": st.column_config.NumberColumn(
-                             "shift (Procrustes baseline)", format="%.3f"),
-                         "freq_a": st.column_config.NumberColumn(f"count in {a}"),
-                         "freq_b": st.column_config.NumberColumn(f"count in {b}"),
-                         "neighbours_a": f"neighbours in {a}", "neighbours_b": f"neighbours in {b}"})
+        columns = [c for c in ("rank", "word", "shift", "noise", "q_value", "significant", "shift_cade",
+                               "shift_contextual", "freq_a", "freq_b", "neighbours_a", "neighbours_b")
+                   if c in ranking.columns and not (c.startswith("shift_") and ranking[c].isna().all())]
+        st.dataframe(ranking[columns], hide_index=True, width="stretch", column_config={
+            "shift": st.column_config.NumberColumn("shift", format="%.3f"),
+            "noise": st.column_config.NumberColumn("noise at this frequency", format="%.3f"),
+            "q_value": st.column_config.NumberColumn("q", format="%.2g"),
+            "significant": st.column_config.CheckboxColumn("beyond noise"),
+            "shift_cade": st.column_config.NumberColumn("shift (word2vec)", format="%.3f"),
+            "shift_contextual": st.column_config.NumberColumn("shift (model's token vectors)", format="%.3f"),
+            "freq_a": st.column_config.NumberColumn(f"count in {a}"),
+            "freq_b": st.column_config.NumberColumn(f"count in {b}"),
+            "neighbours_a": f"neighbours in {a}", "neighbours_b": f"neighbours in {b}"})
 
-st.subheader("Neighbours of a word in each corpus")
+st.subheader("Usages and neighbours of a word in each corpus")
 choices = ranking["word"].tolist() if not ranking.empty else []
 pick_col, type_col = st.columns(2)
 picked = pick_col.selectbox("A word from the list", choices or ["(none)"], key="words_pick")
 typed = type_col.text_input("…or type any word", key="words_typed").strip()
 word = typed or (picked if choices else "")
 if word:
+    try:
+        usages = word_usages(result.documents, result.words, word, a, b, k=5)
+    except CorpusCompassError as exc:
+        st.info(md(exc))
+    else:
+        st.caption("Passages from each corpus with the word marked (at most one per document, chosen at "
+                   "random), its number of occurrences and its nearest words.")
+        st.html(usages.to_html())
     n_cols = st.columns(2, gap="large")
     for col, corpus in zip(n_cols, (a, b)):
         with col:

@@ -55,8 +55,9 @@ Choices the specification leaves open, made here (and tested):
   200 above (umap-learn itself switches to 200 only above 10,000). A seeded UMAP runs single-threaded,
   and on 10,000 documents the 500 epochs were the largest cost after embedding; 200 epochs give the
   same layout structure.
-- **Word shift** trains CADE once on all corpora (:func:`core.analysis.shift.train_cade`, its
-  Procrustes baseline included) and ranks words for every unordered pair.
+- **Word shift** (:func:`core.analysis.shift.methods.shift_words`) trains the CADE ensemble once on
+  all corpora (and, with ``words_method`` "contextual" or "combined", reads the model's token
+  vectors), then ranks the words of every unordered pair with their noise, p- and q-values.
 - **Model comparison** compares the model's embeddings (before transforms) with the second model's
   over all documents of all corpora together.
 - **Names**: ``"all"`` names the pooled scope of the hubness and symmetry tables, so no corpus may be

@@ -89,9 +89,13 @@ class Analysis:
     reduction_max_full_n : int
         Largest pooled size for an exact (full-matrix) hubness reduction (5,000).
     words_min_freq, words_top, words_neighbours
-        Word shift: least occurrences in both corpora (20), words per pair (100), neighbours (5).
-    w2v_dim, w2v_window, w2v_negative, w2v_epochs, w2v_min_count, w2v_baseline
-        CADE word2vec settings (100, 5, 10, None = 5 to 20 by corpus size, 5, Procrustes baseline on).
+        Word shift: least occurrences in both corpora (20), words per pair (100; None = every scored
+        word), neighbours (5).
+    words_method : str
+        Word shift method, one of ``core.analysis.shift.methods.WORD_METHODS`` ("auto": the
+        benchmark's best when the transformer model is at hand, else CADE).
+    w2v_dim, w2v_window, w2v_negative, w2v_epochs, w2v_min_count
+        CADE word2vec settings (100, 5, 10, None = 5 to 20 by corpus size, 5).
     seed : int
         Seeds every random choice (tests, anchors, UMAP, word2vec, samples).
     input_sha256 : tuple of str or None, optional
@@ -131,14 +135,14 @@ class Analysis:
     n_hubs: int = 10
     reduction_max_full_n: int = 5000
     words_min_freq: int = 20
-    words_top: int = 100
+    words_top: int | None = 100
     words_neighbours: int = 5
+    words_method: str = "auto"
     w2v_dim: int = 100
     w2v_window: int = 5
     w2v_negative: int = 10
     w2v_epochs: int | None = None
     w2v_min_count: int = 5
-    w2v_baseline: bool = True
     seed: int = 0
     input_sha256: tuple[str | None, ...] | None = None
     keep_embeddings: bool = True
@@ -240,12 +244,17 @@ def _validate(spec: Analysis) -> None:
                              f"got {spec.anchor_method!r}")
     for name, low in (("k", 1), ("n_anchors", 1), ("n_permutations", 1), ("max_test_n", 10),
                       ("map_max_points", 10), ("umap_n_neighbors", 2), ("n_extremes", 1), ("n_hubs", 1),
-                      ("reduction_max_full_n", 10), ("words_min_freq", 1), ("words_top", 1),
+                      ("reduction_max_full_n", 10), ("words_min_freq", 1),
                       ("words_neighbours", 0), ("w2v_dim", 1), ("w2v_window", 1), ("w2v_negative", 1),
                       ("w2v_min_count", 1), ("seed", 0)):
         _check_int(spec, name, low)
     _check_int(spec, "umap_n_epochs", 1, allow_none=True)
     _check_int(spec, "w2v_epochs", 1, allow_none=True)
+    _check_int(spec, "words_top", 1, allow_none=True)
+    from core.analysis.shift.methods import WORD_METHODS
+
+    if spec.words_method not in WORD_METHODS:
+        raise ParameterError(f"words_method must be one of {', '.join(WORD_METHODS)}, got {spec.words_method!r}")
     for name, low, high in (("alpha", 0.0, 1.0), ("umap_min_dist", 0.0, 1.0)):
         value = getattr(spec, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (low <= value <= high) \
@@ -261,7 +270,7 @@ def _validate(spec: Analysis) -> None:
                                  f"or None, got {spec.ray_address!r}")
         if spec.engine != "ray":
             raise ParameterError("ray_address is used only with engine='ray'; set engine='ray' or drop it")
-    for name in ("w2v_baseline", "keep_embeddings"):
+    for name in ("keep_embeddings",):
         if not isinstance(getattr(spec, name), bool):
             raise ParameterError(f"{name} must be True or False, got {getattr(spec, name)!r}")
     if spec.input_sha256 is not None:

@@ -8,6 +8,7 @@ Each ``stage_*`` function reads and fills a :class:`core.pipeline.context.RunCon
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -501,52 +502,41 @@ def stage_map(ctx: RunContext) -> None:
 def stage_words(ctx: RunContext) -> None:
     if not _wanted(ctx, "words"):
         return
-    from core.analysis.shift import procrustes_shift, train_cade, word_shift
+    from core.analysis.shift.methods import shift_words
+    from core.exceptions import ModelError
 
     spec = ctx.spec
-    n_models = 1 + len(ctx.names) * (2 if spec.w2v_baseline else 1)
-    state = {"done": 0}
 
-    def callback(stage: str, epoch: int, n_epochs: int) -> None:
+    def callback(stage: str, done: int, total: int) -> None:
         ctx.check_stop()
-        state["done"] += 1
-        ctx.report("words", state["done"], n_models * n_epochs, f"word2vec {stage}: epoch {epoch} of {n_epochs}")
+        ctx.report("words", done, total, stage)
 
-    ctx.report("words", 0, n_models, "tokenising")
+    ctx.report("words", 0, 1, "tokenising")
+    embedder = ctx.embedder
+    if embedder is None and spec.words_method in ("contextual", "combined"):
+        embedder = ctx.embedder = _load_model(spec.model, spec.precision, "torch")
+    # the contextual pass's sums are kept beside the embedding cache (none when caching is off)
+    cache_path = getattr(ctx.cache, "path", None)
+    cache_dir = Path(cache_path).parent / "word-usages" if cache_path is not None else None
     try:
-        model = train_cade({c.name: list(c.texts) for c in spec.corpora}, dim=spec.w2v_dim,
-                           window=spec.w2v_window, negative=spec.w2v_negative, epochs=spec.w2v_epochs,
-                           min_count=spec.w2v_min_count, seed=spec.seed, baseline=spec.w2v_baseline,
-                           progress=callback)
-    except InsufficientDataError as exc:
+        out = shift_words({c.name: list(c.texts) for c in spec.corpora}, method=spec.words_method,
+                          min_freq=spec.words_min_freq, top=spec.words_top, n_neighbours=spec.words_neighbours,
+                          embedder=embedder, seed=spec.seed, epochs=spec.w2v_epochs, dim=spec.w2v_dim,
+                          min_count=spec.w2v_min_count, window=spec.w2v_window, negative=spec.w2v_negative,
+                          cache_dir=cache_dir, progress=callback)
+    except (InsufficientDataError, ModelError) as exc:
         ctx.skip("words", str(exc))
         return
-    rows = []
-    for a, b in _pairs(ctx.names):
-        table = word_shift(model, a, b, min_freq=spec.words_min_freq, top=spec.words_top,
-                           n_neighbours=spec.words_neighbours)
-        baseline: dict[str, float] = {}
-        if spec.w2v_baseline and len(table):
-            try:
-                pt = procrustes_shift(model, a, b, min_freq=spec.words_min_freq, top=None, n_neighbours=0)
-                baseline = dict(zip(pt.words, pt.shift.tolist()))
-            except InsufficientDataError as exc:
-                ctx.skipped[f"words: Procrustes baseline, {a} vs {b}"] = str(exc)
-        if not len(table):
-            ctx.skipped[f"words: {a} vs {b}"] = (f"no word occurs at least {spec.words_min_freq} times in "
-                                                 "both corpora (words_min_freq)")
-        for w, s, c, fa, fb, na, nb in zip(table.words, table.shift, table.cosine, table.freq_a, table.freq_b,
-                                           table.neighbours_a, table.neighbours_b):
-            rows.append({"word": w, "corpus_a": a, "corpus_b": b, "shift": float(s), "cosine": float(c),
-                         "freq_a": int(fa), "freq_b": int(fb), "neighbours_a": " ".join(na),
-                         "neighbours_b": " ".join(nb), "procrustes_shift": baseline.get(w, np.nan)})
-    ctx.tables["words"] = rows
-    vocab = pd.DataFrame({"word": list(model.vocabulary)})
-    for name in ctx.names:
-        vocab[f"freq:{name}"] = np.asarray(model.frequencies(name), dtype=np.int64)
-    ctx.tables["word_vocab"] = vocab
-    ctx.extras["word_vectors"] = {name: np.array(model.vectors(name), dtype=np.float32) for name in ctx.names}
-    ctx.extras["cade"] = {k: v for k, v in dict(model.params).items()}
+    for pair, reason in out.skipped.items():
+        ctx.skipped[f"words: {pair}"] = reason
+    ctx.tables["words"] = out.rows
+    if out.counts is not None:
+        vocab = pd.DataFrame({"word": list(out.vocabulary)})
+        for c, name in enumerate(ctx.names):
+            vocab[f"freq:{name}"] = np.asarray(out.counts[c], dtype=np.int64)
+        ctx.tables["word_vocab"] = vocab
+        ctx.extras["word_vectors"] = dict(out.word_vectors)
+    ctx.extras["cade"] = dict(out.params)
     ctx.report("words", 1, 1, "done")
 
 

@@ -6,14 +6,17 @@
                      verdicts, hubness and spread per corpus (strict JSON: NaN is written as null)
     documents.csv    corpus, doc_id, text, depth, umap_x, umap_y, k_occurrence, then the metadata columns
     tests.csv        test, reference, other, statistic, pvalue, pvalue_adjusted, effect_size
-    words.csv        word, corpus_a, corpus_b, shift, freq_a, freq_b, neighbours_a, neighbours_b
-                     (only when the word-shift stage ran; a words.csv left by an earlier run is removed)
+    words.csv        word, corpus_a, corpus_b, shift, freq_a, freq_b, neighbours_a, neighbours_b, then
+                     method, shift_cade, shift_contextual, noise, z, p_value, q_value, significant
+                     (only when the word-shift stage ran; a words.csv left by an earlier run is removed;
+                     rows of a pair: words shifted beyond noise first; none marked significant means
+                     that no word of the pair stands out from sampling noise)
     report.html      the self-contained report (core.report.document)
     manifest.json    inputs' SHA-256, parameters, seeds, model, library versions
 
 The CSV files carry exactly the contract's columns, in its order, so programs reading them by
 position keep working; the richer tables (classifier probabilities, effect-size names, permutation
-counts, Procrustes shifts) live in the analysis bundle and the report. CSVs go through
+counts) live in the analysis bundle and the report. CSVs go through
 :func:`core.report.tables.safe_csv` (formulas neutralised, UTF-8 with BOM, text quoted); JSON is
 UTF-8 without BOM. Every file is written to a temporary sibling first and renamed into place, so a
 reader never sees half a file.
@@ -46,7 +49,8 @@ __all__ = [
 CONTRACT_FILES = ("summary.json", "documents.csv", "tests.csv", "words.csv", "report.html", "manifest.json")
 DOCUMENTS_COLUMNS = ("corpus", "doc_id", "text", "depth", "umap_x", "umap_y", "k_occurrence")
 TESTS_COLUMNS = ("test", "reference", "other", "statistic", "pvalue", "pvalue_adjusted", "effect_size")
-WORDS_COLUMNS = ("word", "corpus_a", "corpus_b", "shift", "freq_a", "freq_b", "neighbours_a", "neighbours_b")
+WORDS_COLUMNS = ("word", "corpus_a", "corpus_b", "shift", "freq_a", "freq_b", "neighbours_a", "neighbours_b",
+                 "method", "shift_cade", "shift_contextual", "noise", "z", "p_value", "q_value", "significant")
 _NOT_METADATA = {"classifier_prob"}
 _FIXED_DOCS = [c for c, _ in TABLE_SCHEMAS["documents"]]
 

@@ -21,13 +21,14 @@ from typing import Any
 
 import pandas as pd
 
-from core.exceptions import ParameterError
+from core.exceptions import InputError, ParameterError
 from core.report.html import (
     ChartBlock,
     KeyValueBlock,
     Paragraph,
     ReportSection,
     TableBlock,
+    UsagesBlock,
     Verdict,
     render_report,
     write_report,
@@ -299,29 +300,50 @@ def _words(result: AnalysisResult) -> ReportSection:
     words = result.words
     if len(words):
         from core.report.ranking_charts import shift_bar_chart
+        from core.results.queries import shift_statements, word_usages
 
+        statements = {(s["corpus_a"], s["corpus_b"]): s for s in shift_statements(words)}
         for (a, b), rows in words.groupby(["corpus_a", "corpus_b"], sort=False):
-            chart = shift_bar_chart(rows, top=20, title=f"Words used most differently: {a} vs {b}")
+            line = statements.get((a, b))
+            if line is not None:
+                blocks.append(Verdict(line["statement"], tone="difference" if line["n_significant"] else "similar"))
+            beyond = rows[rows["significant"].astype(bool)]
+            shown = beyond if len(beyond) else rows
+            chart = shift_bar_chart(shown, top=20, title=(f"Words shifted beyond noise: {a} vs {b}" if len(beyond)
+                                                          else f"Largest shifts, none beyond noise: {a} vs {b}"))
             blocks.append(ChartBlock(_spec(chart),
                                      caption="Shift = 1 − cosine between the word's vectors in the two "
-                                             "corpora (CADE). Hover for frequencies and neighbours."))
-            columns = ["word", "shift", "procrustes_shift", "freq_a", "freq_b", "neighbours_a", "neighbours_b"]
-            if rows["procrustes_shift"].isna().all():
-                columns.remove("procrustes_shift")
+                                             "corpora. Hover for frequencies and neighbours."))
+            columns = ["word", "shift", "noise", "q_value", "shift_cade", "shift_contextual", "freq_a", "freq_b",
+                       "neighbours_a", "neighbours_b"]
+            columns = [c for c in columns if not (c.startswith("shift_") and rows[c].isna().all())]
             table = rows[columns].rename(columns={
-                "procrustes_shift": "shift (Procrustes baseline)", "freq_a": f"count in {a}",
+                "noise": "noise at this frequency", "q_value": "q", "shift_cade": "shift (word2vec)",
+                "shift_contextual": "shift (model's token vectors)", "freq_a": f"count in {a}",
                 "freq_b": f"count in {b}", "neighbours_a": f"neighbours in {a}",
                 "neighbours_b": f"neighbours in {b}"})
-            blocks.append(TableBlock(table.head(30), caption=f"Top word shifts, {a} vs {b}", max_chars=200))
+            blocks.append(TableBlock(table.head(30), caption=f"Word shifts, {a} vs {b}: shifted beyond noise "
+                                                             "first (q ≤ 0.05)", max_chars=200))
+            for word in shown["word"].head(3):
+                try:
+                    usages = word_usages(result.documents, words, word, a, b, k=3)
+                except (ParameterError, InputError):
+                    continue
+                blocks.append(UsagesBlock(usages, caption=f"Usages of “{word}”: passages from each corpus "
+                                                          "(at most one per document, chosen at random)."))
     for key, reason in result.skipped.items():
         if key.startswith("words: "):
             blocks.append(Paragraph(f"{key[len('words: '):]}: {reason}"))
     return ReportSection(
         "Word shift",
-        "Words ranked by how differently the corpora use them: word2vec trained per corpus against one "
-        "shared, frozen context matrix, so the spaces are aligned without rotation (CADE, Bianchi et al. "
-        "2020). Neighbours show each word's company in each corpus. The Procrustes column is the older "
-        "baseline (independent models rotated onto each other; Hamilton et al. 2016).",
+        "Words ranked by how differently the corpora use them, beyond what sampling alone produces. Each "
+        "corpus is split at random into halves several times; a word's shift between the corpora is "
+        "compared with its shift between two halves of one corpus (the noise at its frequency), and "
+        "only words whose shift exceeds the noise after a false-discovery-rate control (q ≤ 0.05) are "
+        "called shifted (Dubossarsky et al. 2017 show why: frequency and sampling noise look like "
+        "change). Word vectors: word2vec trained per corpus against one shared, frozen context matrix "
+        "(CADE, Bianchi et al. 2020), averaged over several trainings; the model's token vectors, where "
+        "shown, average the embedding model's vector of each occurrence. Usages show the word in context.",
         blocks)
 
 

@@ -62,6 +62,7 @@ __all__ = [
     "Paragraph",
     "ReportSection",
     "TableBlock",
+    "UsagesBlock",
     "Verdict",
     "format_value",
     "json_for_script",
@@ -155,7 +156,19 @@ class KeyValueBlock:
     caption: str | None = None
 
 
-Block = Paragraph | Verdict | TableBlock | ChartBlock | KeyValueBlock | str | pd.DataFrame | Mapping
+@dataclass(frozen=True, eq=False)
+class UsagesBlock:
+    """A word's passages in each corpus side by side, the word marked.
+
+    ``usages`` is a :class:`core.analysis.shift.usages.WordUsages`, whose ``to_html`` escapes every
+    piece of corpus text and adds only table cells and ``<mark>``.
+    """
+
+    usages: Any
+    caption: str | None = None
+
+
+Block = Paragraph | Verdict | TableBlock | ChartBlock | KeyValueBlock | UsagesBlock | str | pd.DataFrame | Mapping
 
 
 @dataclass(frozen=True)
@@ -357,6 +370,9 @@ class _Renderer:
             return cap + _render_kv(block.items) + "\n"
         if isinstance(block, ChartBlock):
             return self.chart(block)
+        if isinstance(block, UsagesBlock):
+            cap = f'<p class="cc-caption">{_esc(block.caption)}</p>' if block.caption else ""
+            return f'<div class="cc-usages">{block.usages.to_html()}</div>{cap}\n'
         raise InputError(f"a report block must be a Paragraph, Verdict, TableBlock, ChartBlock, "
                          f"KeyValueBlock, str, DataFrame, dict or Altair chart; got {type(block).__name__}")
 
@@ -410,6 +426,10 @@ a { color: var(--accent); }
 .cc-table-wrap { overflow-x: auto; margin: 10px 0 6px; }
 table.cc-table { border-collapse: collapse; font-size: .9rem; min-width: 50%; }
 .cc-table caption { text-align: left; font-weight: 600; padding: 4px 0 6px; }
+.cc-usages table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+.cc-usages th, .cc-usages td { vertical-align: top; text-align: left; padding: 4px 8px; border-bottom: 1px solid #ddd; }
+.cc-usages caption { text-align: left; padding: 4px 0 6px; }
+.cc-usages mark { background: #ffe08a; color: inherit; }
 .cc-table th, .cc-table td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left;
   vertical-align: top; max-width: 46ch; overflow-wrap: anywhere; }
 .cc-table thead th { background: #eef1f4; position: sticky; top: 0; }

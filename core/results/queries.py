@@ -10,6 +10,8 @@ tables and arrays lives here, as plain functions on DataFrames and arrays that t
   corpus's aligned CADE space, and a word's path across 3+ corpora, computed from the stored
   ``word_vectors`` and ``word_vocab`` without retraining (the same definitions as
   :func:`core.analysis.shift.ranking.neighbours` / ``trajectory``, which need the live model);
+- :func:`shift_statements`: one plain sentence per pair saying how many words shifted beyond noise;
+- :func:`word_usages`: a word's passages (keyword in context) in two corpora, from the stored texts;
 - :func:`k_occurrence_summary`: the N_k histogram counts of the stored pooled kNN graph.
 
 Where the spec leaves room: a word counts as present in a corpus when it occurs at least
@@ -32,8 +34,10 @@ __all__ = [
     "display_sample",
     "k_occurrence_summary",
     "shift_ranking",
+    "shift_statements",
     "word_neighbours",
     "word_trajectory",
+    "word_usages",
 ]
 
 
@@ -139,7 +143,9 @@ def shift_ranking(words: pd.DataFrame, corpus_a: str, corpus_b: str, *, min_freq
     Returns
     -------
     DataFrame
-        The columns of ``words`` plus ``rank`` (1 = largest shift), sorted by shift descending.
+        The columns of ``words`` plus ``rank`` (1 = first listed). Tables with a ``significant`` column
+        (calibrated word shift) keep their stored order: words shifted beyond noise first, each group
+        by decreasing excess over noise; older tables are sorted by shift, largest first.
     """
     _require(words, ["word", "corpus_a", "corpus_b", "shift", "freq_a", "freq_b"], "words")
     min_freq = _check_int("min_freq", min_freq, 0)
@@ -158,7 +164,9 @@ def shift_ranking(words: pd.DataFrame, corpus_a: str, corpus_b: str, *, min_freq
     freq_b = pd.to_numeric(forward["freq_b"], errors="coerce")
     kept = forward[(freq_a >= min_freq) & (freq_b >= min_freq)]
     kept = kept.assign(_s=pd.to_numeric(kept["shift"], errors="coerce")).dropna(subset=["_s"])
-    kept = kept.sort_values(["_s", "word"], ascending=[False, True], kind="stable").drop(columns="_s")
+    if "significant" not in kept.columns:
+        kept = kept.sort_values(["_s", "word"], ascending=[False, True], kind="stable")
+    kept = kept.drop(columns="_s")
     if top is not None:
         kept = kept.head(top)
     kept = kept.reset_index(drop=True)
@@ -303,3 +311,60 @@ def word_trajectory(word_vocab: pd.DataFrame, word_vectors: Mapping[str, np.ndar
     return pd.DataFrame({"corpus": order, "frequency": freq, "present": present,
                          "cosine_to_first": to_first, "shift_from_previous": step,
                          "neighbours": neighbours})
+
+
+def shift_statements(words: pd.DataFrame) -> list[dict]:
+    """Per pair of corpora, how many listed words shifted beyond noise, in a plain sentence.
+
+    See :func:`core.analysis.shift.methods.pair_statements`.
+    """
+    from core.analysis.shift.methods import pair_statements
+
+    _require(words, ["corpus_a", "corpus_b"], "words")
+    return pair_statements(words)
+
+
+def word_usages(documents: pd.DataFrame, words: pd.DataFrame, word: str, corpus_a: str, corpus_b: str, *,
+                k: int = 5, seed: int = 0):
+    """Passages of ``word`` in two corpora, its frequency there and its listed neighbours.
+
+    Parameters
+    ----------
+    documents : DataFrame
+        ``AnalysisResult.documents`` (``corpus``, ``text``).
+    words : DataFrame
+        ``AnalysisResult.words``; the word's neighbours are taken from its row for the pair, if listed.
+    word : str
+    corpus_a, corpus_b : str
+    k : int, default 5
+        Most passages per corpus.
+    seed : int, default 0
+
+    Returns
+    -------
+    core.analysis.shift.usages.WordUsages
+    """
+    from core.analysis.shift.usages import word_usages as find_usages
+    from core.load.tokens import tokenize
+
+    _require(documents, ["corpus", "text"], "documents")
+    if corpus_a == corpus_b:
+        raise ParameterError(f"corpus_a and corpus_b are both {corpus_a!r}; choose two different corpora")
+    corpora = {}
+    for name in (corpus_a, corpus_b):
+        texts = documents.loc[documents["corpus"] == name, "text"]
+        if not len(texts):
+            raise ParameterError(f"corpus {name!r} has no documents in this result")
+        corpora[name] = texts.astype(str).tolist()
+    neighbours = {}
+    token = tokenize(word) if isinstance(word, str) else []
+    if len(token) == 1 and isinstance(words, pd.DataFrame) and len(words) and "neighbours_a" in words.columns:
+        row = words[(words["word"] == token[0]) & (words["corpus_a"] == corpus_a) & (words["corpus_b"] == corpus_b)]
+        flipped = words[(words["word"] == token[0]) & (words["corpus_a"] == corpus_b) & (words["corpus_b"] == corpus_a)]
+        if len(row):
+            neighbours = {corpus_a: str(row["neighbours_a"].iloc[0]).split(),
+                          corpus_b: str(row["neighbours_b"].iloc[0]).split()}
+        elif len(flipped):
+            neighbours = {corpus_a: str(flipped["neighbours_b"].iloc[0]).split(),
+                          corpus_b: str(flipped["neighbours_a"].iloc[0]).split()}
+    return find_usages(word, corpora, k=k, seed=seed, neighbours=neighbours or None)

@@ -72,9 +72,10 @@ TABLE_SCHEMAS: dict[str, tuple[tuple[str, str], ...]] = {
     "eigenspectrum": (("corpus", _S), ("component", _I), ("eigenvalue", _F), ("explained", _F),
                       ("cumulative", _F)),
     "symmetry": (("corpus", _S), ("space", _S), ("first_moment", _F), ("second_moment", _F)),
-    "words": (("word", _S), ("corpus_a", _S), ("corpus_b", _S), ("shift", _F), ("cosine", _F),
-              ("freq_a", _I), ("freq_b", _I), ("neighbours_a", _S), ("neighbours_b", _S),
-              ("procrustes_shift", _F)),
+    "words": (("word", _S), ("corpus_a", _S), ("corpus_b", _S), ("shift", _F), ("freq_a", _I),
+              ("freq_b", _I), ("neighbours_a", _S), ("neighbours_b", _S), ("method", _S),
+              ("shift_cade", _F), ("shift_contextual", _F), ("noise", _F), ("z", _F), ("p_value", _F),
+              ("q_value", _F), ("significant", _B)),
     "word_vocab": (("word", _S),),
     "model_documents": (("corpus", _S), ("doc_id", _S), ("text", _S), ("relative_cosine", _F),
                         ("knn_jaccard", _F)),
@@ -85,6 +86,12 @@ _OPEN_TABLES = {"documents", "word_vocab"}
 _FREQ_PREFIX = "freq:"
 _ARRAY_FIELDS = ("word_vectors", "embeddings")
 _DICT_FIELDS = ("model_comparison", "skipped", "timings", "manifest")
+
+
+def _word_shift_statements(words: pd.DataFrame) -> list[dict]:
+    from core.analysis.shift.methods import pair_statements
+
+    return pair_statements(words)
 
 
 def _coerce(series: pd.Series, dtype: str, where: str) -> pd.Series:
@@ -357,7 +364,8 @@ class AnalysisResult:
         weight_sha256, precision, identity, dimension}, ``depth_tests`` (one per ordered pair:
         {reference, other, W, pvalue, Q, n_reference, n_other, pvalue_adjusted}), ``tests`` (the other
         tests, one row each), ``verdicts``, ``hubness`` and ``spread`` (rows per corpus and pooled),
-        ``symmetry``, ``model_comparison``, ``n_word_shifts``, ``skipped``, ``notes`` (the methods'
+        ``symmetry``, ``model_comparison``, ``n_word_shifts``, ``word_shift`` (per pair: how many words shifted beyond
+        noise, in a plain sentence), ``skipped``, ``notes`` (the methods'
         warnings), ``timings``, ``created``, ``corpus_compass_version``.
         """
         model = self.manifest.get("model", {}) if isinstance(self.manifest.get("model"), Mapping) else {}
@@ -383,6 +391,7 @@ class AnalysisResult:
             "symmetry": _records(self.symmetry),
             "model_comparison": self.model_comparison,
             "n_word_shifts": len(self.words),
+            "word_shift": _word_shift_statements(self.words),
             "skipped": self.skipped,
             "notes": self.notes,
             "timings": self.timings,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from app.text import md
-from core.results.queries import k_occurrence_summary, shift_ranking, word_neighbours
+from core.results.queries import k_occurrence_summary, shift_ranking, shift_statements, word_neighbours, word_usages
 from core.results.result import AnalysisResult
 from tests.app.conftest import open_page, plain, texts
 
@@ -136,7 +136,14 @@ def test_word_shift_page(analysis_result: AnalysisResult) -> None:
     expected = shift_ranking(analysis_result.words, "games", "science", min_freq=5, top=20)
     assert table["word"].tolist() == expected["word"].tolist()
     assert table["shift"].tolist() == pytest.approx(expected["shift"].tolist())
-    assert "procrustes_shift" in table.columns
+    assert {"noise", "q_value", "significant", "shift_cade"} <= set(table.columns)
+    # the plain statement of how many words stand out, and the usages of the chosen word, escaped
+    statement = next(x for x in shift_statements(analysis_result.words)
+                 if (x["corpus_a"], x["corpus_b"]) == ("games", "science"))["statement"]
+    assert statement in plain(texts(at))
+    usages = word_usages(analysis_result.documents, analysis_result.words, expected["word"].iloc[0],
+                         "games", "science", k=5)
+    assert at.get("html")[0].proto.body == usages.to_html()
     first = expected["word"].iloc[0]
     left = at.dataframe[1].value
     ours = word_neighbours(analysis_result.word_vocab, analysis_result.word_vectors, first, "games", k=10, min_freq=5)

@@ -15,8 +15,11 @@ from core.results.queries import (
     display_sample,
     k_occurrence_summary,
     shift_ranking,
+    shift_statements,
     word_neighbours,
     word_trajectory,
+    word_usages,
+)
 )
 
 VOCAB = ["game", "play", "player", "science", "data", "library", "rare"]
@@ -102,6 +105,26 @@ def test_shift_ranking_filters_by_frequency_in_both_corpora_and_ranks() -> None:
     assert table["rank"].tolist() == [1, 2, 3]
     assert shift_ranking(_words(), "a", "b", min_freq=20, top=1)["word"].tolist() == ["play"]
     assert "rare" in shift_ranking(_words(), "a", "b", min_freq=0, top=None)["word"].tolist()
+
+
+def test_calibrated_table_keeps_its_stored_order_and_says_when_nothing_stands_out() -> None:
+    words = _words().assign(significant=[True, False, False, False], method="cade")
+    table = shift_ranking(words, "a", "b", min_freq=10, top=None)
+    assert table["word"].tolist() == ["game", "play", "data"]  # stored order, not by shift
+    lines = shift_statements(words)
+    assert lines[0]["n_significant"] == 1 and lines[0]["statement"].startswith("1 of the 4 words listed")
+    none = shift_statements(words.assign(significant=False))
+    assert none[0]["statement"].startswith("No word stands out: none of the 4 words compared between a and b")
+
+
+def test_word_usages_from_stored_texts_with_neighbours() -> None:
+    docs = pd.DataFrame({"corpus": ["a", "a", "b"], "text": ["Play <b>now</b>.", "no", "We play & win."]})
+    u = word_usages(docs, _words(), "Play", "b", "a", k=2)
+    assert u.freq == {"b": 1, "a": 1}
+    assert u.neighbours == {"b": ("Y",), "a": ("y",)}  # from the stored row, swapped for (b, a)
+    assert "<mark>Play</mark> &lt;b&gt;now&lt;/b&gt;." in u.to_html()
+    with pytest.raises(ParameterError, match="no documents"):
+        word_usages(docs, _words(), "play", "a", "c")
 
 
 def test_shift_ranking_in_the_other_direction_swaps_the_per_corpus_columns() -> None:

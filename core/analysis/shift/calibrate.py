@@ -27,9 +27,18 @@ shift. One word's ``null`` is a single draw, so its scale is pooled over words o
 ``sd_null(w)`` is the root mean square of ``null`` over the ``neighbourhood`` words nearest to ``w`` in
 log frequency (frequency = the word's smaller count of the two corpora, which bounds its noise). Then
 ``z = excess / (sqrt(3/4) sd_null)``, the one-sided p-value is ``1 − Φ(z)``, and Benjamini–Hochberg
-q-values control the false discovery rate over all ranked words. With ``R`` replicates ``excess`` is
-an average of ``R`` exchangeable terms, and the normal tail is a good approximation (measured on the
-benchmark's halves: ``python -m bench shift``, row "false positives on halves").
+q-values control the false discovery rate over all ranked words.
+
+Replicates. ``excess`` is averaged over the ``R`` replicates, but the noise scale is that of a *single*
+replicate (``sd_null²`` is the mean over replicates of each replicate's windowed mean of
+``(M2 − M1)²``). Replicates re-split the same documents, so they are correlated in a way that breaks
+the exchangeability of the *averaged* pairings: averaged, ``M1`` and ``M2`` converge to each other
+(both compare the same two whole corpora) and their difference underestimates the noise of the
+averaged ``excess``. A first version used the averaged difference and flagged 19 % of the words of two
+halves of one corpus (contextual method, 24 halvings). An average never has a larger variance than
+its terms, so the single-replicate scale is conservative: valid under no change, and exact when the
+replicates are fully correlated (measured on the benchmark's halves: ``python -m bench shift``, row
+"false positives on halves").
 
 The additive picture behind it: for small angles ``1 − cos(u + e1, u + e2) ≈ |e1 − e2|² / 2``, so
 the expected distance of two noisy measurements of one meaning is the sum of their noise terms. A
@@ -68,12 +77,16 @@ class HalfDistances:
         ``M0``, ``M1`` and ``M2`` of the module docstring.
     replicates : int
         Replicates averaged.
+    null_sq : ndarray of float64, shape (replicates, n), optional
+        ``(M2 − M1)²`` of each replicate; the noise scale is taken from single replicates (see
+        :func:`calibrate`). When omitted, the averaged ``M2 − M1`` is used (exact for one replicate).
     """
 
     within: np.ndarray
     cross1: np.ndarray
     cross2: np.ndarray
     replicates: int
+    null_sq: np.ndarray | None = None
 
 
 def pairings(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -106,7 +119,8 @@ def average_pairings(replicates: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
         raise InputError("at least one replicate is needed")
     stack = np.asarray(replicates, dtype=np.float64)  # (R, 3, n)
     return HalfDistances(within=stack[:, 0].mean(axis=0), cross1=stack[:, 1].mean(axis=0),
-                         cross2=stack[:, 2].mean(axis=0), replicates=len(replicates))
+                         cross2=stack[:, 2].mean(axis=0), replicates=len(replicates),
+                         null_sq=(stack[:, 2] - stack[:, 1]) ** 2)
 
 
 @dataclass(frozen=True)
@@ -161,12 +175,14 @@ def calibrate(distances: HalfDistances, freq: np.ndarray, *,
         raise ParameterError(f"neighbourhood must be an integer ≥ 2, got {neighbourhood!r}")
     shift = (c1 + c2) / 2
     excess = shift - within
-    null = c2 - c1
+    null_sq = (c2 - c1)[None] ** 2 if distances.null_sq is None else np.asarray(distances.null_sq, dtype=np.float64)
+    if null_sq.ndim != 2 or null_sq.shape[1] != n:
+        raise InputError(f"null_sq must have shape (replicates, {n}), got {null_sq.shape}")
     if n == 0:
         empty = np.empty(0)
         return Calibration(shift, within, excess, empty, empty, empty, empty)
     order = np.argsort(np.log(np.maximum(freq, 1.0)), kind="stable")
-    sq = null[order] ** 2
+    sq = null_sq.mean(axis=0)[order]
     k = int(min(neighbourhood, n))
     # window of k words centred on each word in frequency order (clamped at the ends)
     cums = np.concatenate([[0.0], np.cumsum(sq)])

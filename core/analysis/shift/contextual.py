@@ -11,7 +11,7 @@ random halves of the documents, averaged over ``replicates`` draws.
 
 What is done, exactly:
 
-* Words are :func:`core.tokens.tokenize`'s tokens, found with their character spans in the same
+* Words are :func:`core.load.tokens.tokenize`'s tokens, found with their character spans in the same
   normalised text (NFKC, case-folded), so both methods score the same words; the model's tokenizer
   runs on that normalised text and its offsets map every piece to the word whose span holds it.
   Pieces outside any word (punctuation) are left out of the pooling.
@@ -33,7 +33,6 @@ from __future__ import annotations
 import bisect
 import time
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -43,10 +42,19 @@ from core.analysis.shift.calibrate import pairings
 from core.analysis.shift.scores import ShiftScores, scores_from_replicates
 from core.exceptions import InputError, InsufficientDataError, ModelError, ParameterError
 
-__all__ = ["DEFAULT_GROUPS", "DEFAULT_HALVINGS", "UsageSums", "contextual_scores", "usage_sums",
-           "word_spans"]
+__all__ = [
+    "DEFAULT_GROUPS",
+    "DEFAULT_HALVINGS",
+    "DEFAULT_LAYER",
+    "UsageSums",
+    "contextual_scores",
+    "truncated_model",
+    "usage_sums",
+    "word_spans",
+]
 
 DEFAULT_GROUPS = 8
+DEFAULT_LAYER = 2
 DEFAULT_HALVINGS = 24
 
 Progress = Callable[[int, int], None]
@@ -55,14 +63,14 @@ Progress = Callable[[int, int], None]
 def word_spans(text: str) -> tuple[str, list[tuple[str, int, int]]]:
     """The normalised text and its word tokens with character spans.
 
-    The tokens are exactly :func:`core.tokens.tokenize`'s; spans index the returned normalised text.
+    The tokens are exactly :func:`core.load.tokens.tokenize`'s; spans index the returned normalised text.
 
     Returns
     -------
     normalised : str
     spans : list of (word, start, end)
     """
-    from core.tokens import _ASCII_TOKEN, _TOKEN, _UNIFY
+    from core.load.tokens import _ASCII_TOKEN, _TOKEN, _UNIFY
 
     if text.isascii():
         norm_text = text.lower()
@@ -74,6 +82,31 @@ def word_spans(text: str) -> tuple[str, list[tuple[str, int, int]]]:
                 norm_text = norm_text.replace(old, new)
         pattern = _TOKEN
     return norm_text, [(m.group(), m.start(), m.end()) for m in pattern.finditer(norm_text)]
+
+
+def truncated_model(auto: object, layers: int) -> object:
+    """A view of a BERT-like model that runs only its first ``layers`` transformer layers.
+
+    Shares every weight with ``auto`` (nothing is copied or changed); its ``last_hidden_state`` equals
+    the full model's ``hidden_states[layers]`` (tested), at a fraction of the cost.
+    """
+    import copy
+
+    from torch import nn
+
+    encoder = getattr(auto, "encoder", None)
+    stack = getattr(encoder, "layer", None)
+    if not isinstance(stack, nn.ModuleList):
+        raise ModelError("this model's transformer layers cannot be selected (no encoder.layer list)")
+    if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or not 1 <= layers <= len(stack):
+        raise ParameterError(f"layer must be an integer from 1 to {len(stack)}, got {layers!r}")
+    enc = copy.copy(encoder)
+    enc._modules = dict(encoder._modules)
+    enc._modules["layer"] = nn.ModuleList(list(stack[: int(layers)]))
+    model = copy.copy(auto)
+    model._modules = dict(auto._modules)
+    model._modules["encoder"] = enc
+    return model
 
 
 def _transformer(embedder: object) -> tuple[object, object, int]:
@@ -143,7 +176,7 @@ class UsageSums:
 
 def usage_sums(embedder: object, texts: Sequence[str], words: Sequence[str], *, n_groups: int = DEFAULT_GROUPS,
                seed: int = 0, salt: int = 0, groups: Sequence[int] | None = None,
-               progress: Progress | None = None) -> UsageSums:
+               layer: int | None = None, progress: Progress | None = None) -> UsageSums:
     """One model pass over ``texts``: unit usage vectors of ``words`` summed per document group.
 
     Parameters
@@ -159,6 +192,9 @@ def usage_sums(embedder: object, texts: Sequence[str], words: Sequence[str], *, 
         ``SeedSequence([seed, 11, salt])`` (:func:`document_groups`).
     groups : sequence of int, optional
         The group of each document, in ``range(n_groups)``, instead of the seeded draw.
+    layer : int, optional
+        Transformer layer whose output is used (1 = first); default ``DEFAULT_LAYER``. Only the layers
+        up to it are run.
     progress : callable(done, total), optional
         Called after each batch with the number of chunks encoded.
 
@@ -169,6 +205,7 @@ def usage_sums(embedder: object, texts: Sequence[str], words: Sequence[str], *, 
     import torch
 
     auto, tokenizer, window = _transformer(embedder)
+    auto = truncated_model(auto, DEFAULT_LAYER if layer is None else layer)
     texts = list(texts)
     if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or n_groups < 2 or n_groups % 2:
         raise ParameterError(f"n_groups must be an even integer ≥ 2, got {n_groups!r}")

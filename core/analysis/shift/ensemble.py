@@ -30,14 +30,34 @@ from core.analysis.shift.scores import ShiftScores, scores_from_replicates
 from core.analysis.shift.w2v import build_vocabulary
 from core.exceptions import InputError, InsufficientDataError, ParameterError
 
-__all__ = ["DEFAULT_DIM", "DEFAULT_EPOCHS", "DEFAULT_REPLICATES", "CadeHalves", "pair_scores",
-           "split_halves", "train_halves"]
+__all__ = [
+    "DEFAULT_DIM",
+    "DEFAULT_REPLICATES",
+    "EPOCH_TOKENS",
+    "CadeHalves",
+    "ensemble_epochs",
+    "pair_scores",
+    "split_halves",
+    "train_halves",
+]
 
-DEFAULT_REPLICATES = 4
-DEFAULT_EPOCHS = 5
+DEFAULT_REPLICATES = 3
+#: ``epochs=None`` trains about this many compass token passes, between the two bounds below
+EPOCH_TOKENS = 3_600_000
+EPOCHS_MIN, EPOCHS_MAX = 5, 20
 DEFAULT_DIM = 100
 
 Progress = Callable[[int, int], None]
+
+
+def ensemble_epochs(n_tokens: int) -> int:
+    """Epochs for ``epochs=None``: ``ceil(EPOCH_TOKENS / n_tokens)`` clipped to [5, 20].
+
+    ``n_tokens`` counts the vocabulary tokens of all corpora together (the compass text).
+    """
+    if n_tokens <= 0:
+        return EPOCHS_MAX
+    return int(min(EPOCHS_MAX, max(EPOCHS_MIN, -(-EPOCH_TOKENS // int(n_tokens)))))
 
 
 def _replicate_seed(seed: int, replicate: int) -> int:
@@ -90,7 +110,7 @@ def _check_positive(**values: int) -> None:
 
 
 def train_halves(corpora: Mapping[str, Sequence[Sequence[str]]], *, replicates: int = DEFAULT_REPLICATES,
-                 epochs: int = DEFAULT_EPOCHS, dim: int = DEFAULT_DIM, min_count: int = 5, window: int = 5,
+                 epochs: int | None = None, dim: int = DEFAULT_DIM, min_count: int = 5, window: int = 5,
                  negative: int = 10, sample: float = 1e-3, seed: int = 0,
                  progress: Progress | None = None) -> CadeHalves:
     """Train ``replicates`` CADE models, each a compass on all corpora and one slice per random half.
@@ -101,7 +121,9 @@ def train_halves(corpora: Mapping[str, Sequence[Sequence[str]]], *, replicates: 
         At least two tokenised corpora (:func:`core.analysis.shift.tokenize_corpus`).
     replicates : int
         Trainings, each on new random halves with a new seed.
-    epochs, dim, min_count, window, negative, sample, seed
+    epochs : int, optional
+        Passes over the text for the compass and the slices; None: :func:`ensemble_epochs`.
+    dim, min_count, window, negative, sample, seed
         word2vec hyperparameters (:func:`core.analysis.shift.train_cade`).
     progress : callable(done, total), optional
         Called after each trained model (compass or slice).
@@ -115,7 +137,9 @@ def train_halves(corpora: Mapping[str, Sequence[Sequence[str]]], *, replicates: 
     InsufficientDataError
         A corpus is below CADE's size floor (checked on whole corpora, as :func:`train_cade` does).
     """
-    _check_positive(replicates=(replicates, 1), epochs=(epochs, 1), dim=(dim, 2), min_count=(min_count, 1))
+    _check_positive(replicates=(replicates, 1), dim=(dim, 2), min_count=(min_count, 1))
+    if epochs is not None:
+        _check_positive(epochs=(epochs, 1))
     started = time.perf_counter()
     names = list(corpora)
     if len(names) < 2:
@@ -124,6 +148,8 @@ def train_halves(corpora: Mapping[str, Sequence[Sequence[str]]], *, replicates: 
     everything = [d for corpus in docs for d in corpus]
     vocab = build_vocabulary(everything, min_count=min_count)
     counts = _check_sizes(names, docs, vocab, min_count)
+    if epochs is None:
+        epochs = ensemble_epochs(int(counts.sum()))
     total = replicates * (1 + 2 * len(names))
     done = 0
     out = []

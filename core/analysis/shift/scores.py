@@ -73,8 +73,8 @@ class ShiftScores:
     def shift(self) -> np.ndarray:
         return self.calibration.shift
 
-    def order(self, by: str = "z") -> np.ndarray:
-        """Indices of the words, most shifted first, by ``"z"``, ``"excess"`` or ``"shift"``.
+    def order(self, by: str = "excess") -> np.ndarray:
+        """Indices of the words, most shifted first, by ``"excess"``, ``"z"`` or ``"shift"``.
 
         Ties keep frequency order.
         """
@@ -82,10 +82,10 @@ class ShiftScores:
             raise ParameterError(f"by must be 'z', 'excess' or 'shift', got {by!r}")
         return np.argsort(-getattr(self.calibration, by), kind="stable")
 
-    def ranking(self, by: str = "z") -> tuple[str, ...]:
+    def ranking(self, by: str = "excess") -> tuple[str, ...]:
         return tuple(self.words[i] for i in self.order(by))
 
-    def rank(self, word: str, by: str = "z") -> int | None:
+    def rank(self, word: str, by: str = "excess") -> int | None:
         """1-based rank of ``word``, or None when it is not a candidate."""
         ranking = self.ranking(by)
         return ranking.index(word) + 1 if word in ranking else None
@@ -122,11 +122,13 @@ class ShiftScores:
 
 
 def combine(first: ShiftScores, second: ShiftScores) -> ShiftScores:
-    """Stouffer combination of two methods' scores on their shared candidate words.
+    """Combination of two methods' scores on their shared candidate words.
 
-    ``z = (z1 + z2) / sqrt(2)`` (the two methods read the same text, so they are not independent and
-    this z is somewhat too large; the q-values of the combination are therefore not reported as a
-    test, only used for ranking), ``shift`` and ``noise`` are the mean of the two methods'.
+    ``z = (z1 + z2) / sqrt(2)`` (Stouffer; the two methods read the same text and are positively
+    correlated, which makes this z somewhat too large under no change: the benchmark's halves measure
+    how many words it flags). ``excess`` (the ranking) is the mean of each method's excess divided by
+    that method's median noise scale over all words, so that neither method's units dominate; ``shift``
+    and ``noise`` are the two methods' means, in their own units, for reading only.
     """
     if (first.corpus_a, first.corpus_b) != (second.corpus_a, second.corpus_b):
         raise InputError("the two scores compare different corpora")
@@ -143,7 +145,10 @@ def combine(first: ShiftScores, second: ShiftScores) -> ShiftScores:
     from core.analysis.multitest import adjust_pvalues
 
     p = norm.sf(z)
-    cal = Calibration(shift=both("shift"), noise=both("noise"), excess=both("excess"),
+    scale1 = float(np.median(c1.noise_sd)) or 1.0
+    scale2 = float(np.median(c2.noise_sd)) or 1.0
+    excess = (c1.excess[keep] / scale1 + c2.excess[other] / scale2) / 2
+    cal = Calibration(shift=both("shift"), noise=both("noise"), excess=excess,
                       noise_sd=np.sqrt((c1.noise_sd[keep] ** 2 + c2.noise_sd[other] ** 2) / 2), z=z, p=p,
                       q=np.asarray(adjust_pvalues(p, method="bh")))
     return ShiftScores(method="combined", corpus_a=first.corpus_a, corpus_b=first.corpus_b,

@@ -140,7 +140,7 @@ def word_usages(word: str, corpora: Mapping[str, Sequence[str]], *, k: int = 5, 
     WordUsages
     """
     from core.analysis.shift.contextual import word_spans
-    from core.tokens import tokenize
+    from core.load.tokens import tokenize
 
     if not isinstance(word, str) or len(tokenize(word)) != 1:
         raise InputError(f"word must be a single word, got {word!r}")

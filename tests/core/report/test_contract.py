@@ -83,8 +83,10 @@ def test_csv_cells_are_neutralised_and_utf8_bom(result, tmp_path):
 
 def test_words_csv_when_words_ran(tmp_path):
     words = make_table("words", [
-        {"word": "=play", "corpus_a": "a", "corpus_b": "b", "shift": 0.7, "cosine": 0.3, "freq_a": 30,
-         "freq_b": 25, "neighbours_a": "game fun", "neighbours_b": "drama stage", "procrustes_shift": 0.6}])
+        {"word": "=play", "corpus_a": "a", "corpus_b": "b", "shift": 0.7, "freq_a": 30, "freq_b": 25,
+         "neighbours_a": "game fun", "neighbours_b": "drama stage", "method": "cade", "shift_cade": 0.7,
+         "shift_contextual": np.nan, "noise": 0.1, "z": 4.0, "p_value": 3e-5, "q_value": 6e-5,
+         "significant": True}])
     vocab = make_table("word_vocab", [{"word": "=play", "freq:a": 30, "freq:b": 25}])
     corpora = make_table("corpora", [{"corpus": n, "n_documents": 1, "source": f"{n}.csv",
                                       "fingerprint": "f", "text_column": "text", "n_empty_removed": 0,
@@ -94,7 +96,13 @@ def test_words_csv_when_words_ran(tmp_path):
     written = write_contract(result, tmp_path / "new" / "dir", report=False)
     frame = pd.read_csv(written["words.csv"], encoding="utf-8-sig")
     assert list(frame.columns) == list(WORDS_COLUMNS)
-    assert frame.iloc[0].tolist() == ["'=play", "a", "b", 0.7, 30, 25, "game fun", "drama stage"]
+    assert list(WORDS_COLUMNS[:8]) == ["word", "corpus_a", "corpus_b", "shift", "freq_a", "freq_b",
+                                       "neighbours_a", "neighbours_b"]
+    assert frame.iloc[0].tolist()[:8] == ["'=play", "a", "b", 0.7, 30, 25, "game fun", "drama stage"]
+    row = frame.iloc[0]
+    assert (row["method"], row["shift_cade"], row["noise"], row["p_value"], row["q_value"]) == \
+        ("cade", 0.7, 0.1, 3e-5, 6e-5)
+    assert np.isnan(row["shift_contextual"]) and bool(row["significant"]) is True
 
 
 def test_invalid_arguments(result, tmp_path):
