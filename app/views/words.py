@@ -12,7 +12,13 @@ from app.text import md
 from app.ui import chart, explain, read_only_banner, require_result, skipped
 from core.exceptions import CorpusCompassError
 from core.report.ranking_charts import shift_bar_chart
-from core.results.queries import shift_ranking, shift_statements, word_neighbours, word_trajectory, word_usages
+from core.results.queries import (
+    shift_ranking,
+    shift_statements,
+    word_neighbours,
+    word_trajectory,
+    word_usages,
+)
 
 st.title("Word shift")
 explain("Each corpus is split at random into two halves, several times over, and a word is measured in "

@@ -86,9 +86,13 @@ def test_settings_reach_the_pipeline(two_small) -> None:
     at.pills(key="analyses").set_value(["depth", "spread"])
     at.pills(key="transforms").set_value(["center"])
     at.number_input(key="seed").set_value(7)
+    at.number_input(key="words_min_freq").set_value(30)
+    at.selectbox(key="words_method").set_value("cade")
+    at.checkbox(key="words_all").check()
     at.button(key="run_analysis").click().run()
     assert not at.exception and not at.error
     params = at.session_state[state.RESULT].manifest["parameters"]
+    assert (params["words_min_freq"], params["words_method"], params["words_top"]) == (30, "cade", None)
     assert params["transforms"] == ["center"]
     assert params["analyses"] == ["depth", "spread"]
     assert params["seed"] == 7

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from app.text import md
-from core.results.queries import k_occurrence_summary, shift_ranking, shift_statements, word_neighbours, word_usages
+from core.results.queries import (
+    k_occurrence_summary,
+    shift_ranking,
+    shift_statements,
+    word_neighbours,
+    word_usages,
+)
 from core.results.result import AnalysisResult
 from tests.app.conftest import open_page, plain, texts
 

@@ -161,6 +161,7 @@ def test_compare_with_precomputed_vectors_loads_no_model(tmp_path, capsys):
     (["--analyses", "depth,nope"], "--analyses: unknown 'nope'"),
     (["--transforms", "rotate"], "transforms: unknown 'rotate'"),
     (["--k", "0"], "k must be an integer >= 1"),
+    (["--words-min-freq", "0"], "words_min_freq must be an integer >= 1"),
     (["--text-column", "no_such_column"], "no_such_column"),
 ])
 def test_bad_options_exit_2_with_one_line(tmp_path, capsys, extra, match):
@@ -170,6 +171,49 @@ def test_bad_options_exit_2_with_one_line(tmp_path, capsys, extra, match):
     assert code == 2
     line = _error_line(capsys)
     assert line.startswith("corpus-compass compare: error:") and match in line
+
+
+@pytest.mark.parametrize(("extra", "match"), [
+    (["--words-top", "0"], "expected a positive number of words or 'all', got '0'"),
+    (["--words-top", "many"], "expected a positive number of words or 'all', got 'many'"),
+    (["--words-method", "magic"], "invalid choice: 'magic'"),
+])
+def test_bad_word_shift_options_are_refused_by_the_parser(tmp_path, capsys, extra, match):
+    games, science = _subsample(tmp_path, 10)
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", str(games), str(science), "--out", str(tmp_path / "o"), *extra])
+    assert stop.value.code == 2
+    assert match in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_words_options_and_words_csv_columns(tmp_path, capsys):
+    """--words-top all lists every word seen --words-min-freq times in both corpora; the columns."""
+    from core.load.tokens import word_frequencies
+    from core.report.contract import WORDS_COLUMNS
+
+    games, science = _subsample(tmp_path, 260)
+    va, vb = _write_vectors(tmp_path, games, science)
+    out = tmp_path / "out"
+    code = main(["compare", str(games), str(science), "--text-column", "text", "--vectors", str(va), str(vb),
+                 "--analyses", "words", "--words-top", "all", "--words-min-freq", "30", "--words-method", "cade",
+                 "--out", str(out), "--quiet", "--no-cache"])
+    assert code == 0, capsys.readouterr().err
+    words = pd.read_csv(out / "words.csv", encoding="utf-8-sig")
+    assert list(words.columns) == list(WORDS_COLUMNS)
+    assert list(WORDS_COLUMNS[:8]) == ["word", "corpus_a", "corpus_b", "shift", "freq_a", "freq_b",
+                                       "neighbours_a", "neighbours_b"]
+    fa = word_frequencies(pd.read_csv(games)["text"])
+    fb = word_frequencies(pd.read_csv(science)["text"])
+    expected = {w for w in fa if fa[w] >= 30 and fb.get(w, 0) >= 30}
+    assert set(words["word"]) == expected and len(words) == len(expected)
+    assert (words["method"] == "cade").all() and words["shift_contextual"].isna().all()
+    assert words["p_value"].between(0, 1).all() and (words["q_value"] >= words["p_value"] - 1e-12).all()
+    assert words["significant"].tolist() == sorted(words["significant"].tolist(), reverse=True)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["word_shift"][0]["n_listed"] == len(expected)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["words_top"] is None and manifest["parameters"]["words_method"] == "cade"
 
 
 def test_missing_file_and_too_few_corpora(tmp_path, capsys):

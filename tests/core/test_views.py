@@ -20,7 +20,6 @@ from core.results.queries import (
     word_trajectory,
     word_usages,
 )
-)
 
 VOCAB = ["game", "play", "player", "science", "data", "library", "rare"]
 
