@@ -344,7 +344,7 @@ def word_usages(documents: pd.DataFrame, words: pd.DataFrame, word: str, corpus_
     -------
     core.analysis.shift.usages.WordUsages
     """
-    from core.analysis.shift.usages import word_usages as find_usages
+    from core.analysis.shift.usages import find_usages
     from core.load.tokens import tokenize
 
     _require(documents, ["corpus", "text"], "documents")

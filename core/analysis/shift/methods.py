@@ -35,7 +35,7 @@ import numpy as np
 from core.analysis.shift.scores import ShiftScores, combine
 from core.exceptions import InsufficientDataError, ModelError, ParameterError
 
-__all__ = ["DEFAULT_METHOD", "WORD_METHODS", "WORD_SHIFT_COLUMNS", "WordShiftResult", "shift_words"]
+__all__ = ["DEFAULT_METHOD", "WORD_METHODS", "WORD_SHIFT_COLUMNS", "WordShiftResult", "pair_statements", "shift_words"]
 
 WORD_METHODS = ("auto", "cade", "contextual", "combined")
 DEFAULT_METHOD = "combined"

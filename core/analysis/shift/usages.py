@@ -23,7 +23,7 @@ import numpy as np
 
 from core.exceptions import InputError, ParameterError
 
-__all__ = ["Usage", "WordUsages", "word_usages"]
+__all__ = ["Usage", "WordUsages", "find_usages"]
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
 
@@ -116,7 +116,7 @@ def _cut(text: str, start: int, end: int, width: int) -> tuple[str, str]:
         (" " if right[:1].isspace() else "") + " ".join(right.split())
 
 
-def word_usages(word: str, corpora: Mapping[str, Sequence[str]], *, k: int = 5, width: int = 120, seed: int = 0,
+def find_usages(word: str, corpora: Mapping[str, Sequence[str]], *, k: int = 5, width: int = 120, seed: int = 0,
                 neighbours: Mapping[str, Sequence[str]] | None = None) -> WordUsages:
     """Up to ``k`` passages per corpus in which ``word`` occurs, with its frequency there.
 

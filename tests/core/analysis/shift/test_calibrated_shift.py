@@ -12,10 +12,17 @@ from scipy.stats import norm, spearmanr
 
 from core.analysis.shift import tokenize_corpus
 from core.analysis.shift.calibrate import HalfDistances, average_pairings, calibrate, pairings
-from core.analysis.shift.contextual import _chunks, pool_pieces, usage_sums, word_spans
+from core.analysis.shift.contextual import (
+    DEFAULT_LAYER,
+    _chunks,
+    pool_pieces,
+    truncated_model,
+    usage_sums,
+    word_spans,
+)
 from core.analysis.shift.ensemble import pair_scores, split_halves, train_halves
 from core.analysis.shift.scores import combine
-from core.analysis.shift.usages import word_usages
+from core.analysis.shift.usages import find_usages
 from core.exceptions import InputError, InsufficientDataError, ParameterError
 from core.load.tokens import tokenize
 
@@ -110,21 +117,22 @@ def _swap(docs, x: str, y: str):
 
 @pytest.fixture(scope="module")
 def planted_pair():
-    """games vs the first 700 science descriptions with two science words swapped; two seeds."""
-    games = tokenize_corpus("games", _texts("games"))
-    science = _swap(tokenize_corpus("science", _texts("science")[:700]), "analysis", "image")
-    return {seed: train_halves({"games": games, "science": science}, replicates=4, epochs=5, seed=seed)
-            for seed in (0, 1)}
+    """400 games and 400 science descriptions (27k and 35k tokens), two science words swapped; two seeds."""
+    games = tokenize_corpus("games", _texts("games")[:400])
+    science = _swap(tokenize_corpus("science", _texts("science")[:400]), "graphical", "number")
+    return {seed: train_halves({"games": games, "science": science}, seed=seed) for seed in (0, 1)}
 
 
 @pytest.mark.slow
 def test_planted_swap_ranks_first_and_seeds_agree(planted_pair):
     s0 = pair_scores(planted_pair[0], "games", "science")
     s1 = pair_scores(planted_pair[1], "games", "science")
-    assert s0.freq_b[s0.words.index("analysis")] == 49 and s0.freq_a[s0.words.index("image")] == 34
+    # the swap exchanged the two words' counts in science (28 and 32 occurrences)
+    assert s0.freq_b[s0.words.index("graphical")] == 32 and s0.freq_b[s0.words.index("number")] == 28
     ranking = s0.ranking()
-    assert sorted(ranking[:2]) == ["analysis", "image"]
-    assert s0.significant()[[s0.words.index("analysis"), s0.words.index("image")]].all()
+    # measured: "number" 1st and "graphical" 6th of 87 words (seed 0), both beyond noise
+    assert len(ranking) == 87 and ranking[0] == "number" and ranking.index("graphical") < 6
+    assert s0.significant()[[s0.words.index("graphical"), s0.words.index("number")]].all()
     common = sorted(set(s0.words) & set(s1.words))
     z0, z1 = dict(zip(s0.words, s0.calibration.excess)), dict(zip(s1.words, s1.calibration.excess))
     assert spearmanr([z0[w] for w in common], [z1[w] for w in common])[0] >= 0.8
@@ -134,8 +142,8 @@ def test_planted_swap_ranks_first_and_seeds_agree(planted_pair):
     y0, y1 = dict(zip(one0.words, one0.calibration.excess)), dict(zip(one1.words, one1.calibration.excess))
     assert spearmanr([y0[w] for w in common], [y1[w] for w in common])[0] < \
         spearmanr([z0[w] for w in common], [z1[w] for w in common])[0]
-    neigh = s0.neighbours(["analysis"], 1, k=5)[0]
-    assert len(neigh) == 5 and "analysis" not in neigh
+    neigh = s0.neighbours(["number"], 1, k=5)[0]
+    assert len(neigh) == 5 and "number" not in neigh
 
 
 @pytest.mark.slow
@@ -170,8 +178,8 @@ def test_combine_averages_z_by_stouffer(planted_pair):
     s = pair_scores(planted_pair[0], "games", "science")
     t = pair_scores(planted_pair[1], "games", "science")
     c = combine(s, t)
-    i = c.words.index("analysis")
-    expected = (s.calibration.z[s.words.index("analysis")] + t.calibration.z[t.words.index("analysis")]) / np.sqrt(2)
+    i = c.words.index("number")
+    expected = (s.calibration.z[s.words.index("number")] + t.calibration.z[t.words.index("number")]) / np.sqrt(2)
     assert c.calibration.z[i] == pytest.approx(expected)
     assert c.method == "combined" and set(c.words) == set(s.words) & set(t.words)
 
@@ -225,7 +233,15 @@ def test_usage_sums_pool_subwords_as_computed_by_hand(embedder):
     pieces = [i for i, (s, e) in enumerate(enc["offset_mapping"]) if e > s and 16 <= s < 41]
     assert len(pieces) > 2  # the word really is several pieces
     with torch.inference_mode():
-        hidden = embedder.model[0].auto_model(input_ids=torch.tensor([enc["input_ids"]])).last_hidden_state[0]
+        states = embedder.model[0].auto_model(input_ids=torch.tensor([enc["input_ids"]]),
+                                              output_hidden_states=True).hidden_states
+        hidden = states[DEFAULT_LAYER][0]
+        # the truncated model that usage_sums runs gives that layer exactly, for every layer
+        for layer in (1, 3, 6):
+            short = truncated_model(embedder.model[0].auto_model, layer)
+            out = short(input_ids=torch.tensor([enc["input_ids"]])).last_hidden_state
+            assert torch.equal(out, states[layer])
+        assert len(embedder.model[0].auto_model.encoder.layer) == 6  # the model itself is untouched
     manual = hidden[pieces].mean(dim=0).numpy().astype(np.float64)
     manual /= np.linalg.norm(manual)
     assert sums.sums[0, 0] == pytest.approx(manual, abs=2e-4)
@@ -247,7 +263,7 @@ def test_long_document_is_encoded_in_chunks(embedder):
 def test_usages_escape_hostile_text_and_mark_the_word():
     hostile = ['<script>alert("x")</script> the Engine & <img src=x onerror=alert(1)> runs. Next one.',
                "No match here."]
-    u = word_usages("engine", {"a<b>": hostile, "b": ["An engine."]}, k=3)
+    u = find_usages("engine", {"a<b>": hostile, "b": ["An engine."]}, k=3)
     html = u.to_html()
     assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
     assert "<mark>Engine</mark>" in html and "a&lt;b&gt;" in html
@@ -257,9 +273,9 @@ def test_usages_escape_hostile_text_and_mark_the_word():
 
 def test_usages_count_all_and_show_at_most_k_one_per_document():
     docs = ["the board is here. board again"] * 4 + ["the boards are plural"]
-    u = word_usages("Board", {"x": docs}, k=3)
+    u = find_usages("Board", {"x": docs}, k=3)
     assert u.word == "board" and u.freq["x"] == 8
     assert len(u.usages["x"]) == 3 and len({x.document for x in u.usages["x"]}) == 3
     assert all(x.match == "board" for x in u.usages["x"])
     with pytest.raises(InputError, match="single word"):
-        word_usages("two words", {"x": docs})
+        find_usages("two words", {"x": docs})
