@@ -1,23 +1,30 @@
 """Word shift on real corpus pairs with planted changes: how often a planted change reaches the top of
 the list, how many words two random halves of one corpus flag, and whether two seeds agree.
 
-Corpora (``bench/shift_corpora.py``): Debian 12 package descriptions, at most 600 documents per corpus
-(40,000–55,000 tokens). Development pairs, on which every default was chosen: games–science and
-science–libdevel (the bundled samples). Held-out pairs, used only for the figures below: graphics–sound
-(with video), net–admin and text–utils. In each pair, corpus B gets planted changes (two planting
-seeds): 12 words in 6 target/donor pairs, one per frequency band (20–40, 40–100, 100–300 occurrences)
-and strength (context swap: all occurrences exchanged; sense mixture: half of them). A planted word's
-rank counts only unplanted words above it, so "top 5" means at most four real words outrank it.
+Corpora (``bench/shift_corpora.py``): Debian 12 package descriptions, at most 700 documents per corpus
+(33,000–60,000 tokens). Development pair, on which the defaults were chosen: games–science (the
+bundled samples; two planting seeds). Held-out pairs, used only for the figures: graphics–sound (with
+video), net–admin and text–utils (one planting seed each). In each pair, corpus B gets planted changes:
+12 content words (not in scikit-learn's English stop-word list) in 6 target/donor pairs, one per
+frequency band (20–40, 40–100, 100–300 occurrences) and strength (context swap: all occurrences
+exchanged; sense mixture: half of them). A planted word's rank counts only unplanted words above it,
+so "top 5" means at most four real words outrank it. The real pairs differ in topic, so many real
+words shift too: a planted word must beat them.
 
-Rows: for each method and setting, ``n`` planted words, ``seconds`` per pair, ``note`` with the
-hit rates (top 5, top 10) and the median rank, on development pairs ("dev") and held-out pairs ("held
-out"). Then, for each method's chosen setting on the held-out pairs: false positives on two random
-halves of one corpus (share of words with q ≤ 0.05 and with p ≤ 0.05), and seed agreement (Spearman
-of two seeds' rankings of the words with 20+ occurrences in both corpora, unplanted pairs).
+Rows: per method and setting, ``n`` planted words, ``seconds`` per pair (CADE: training; contextual:
+the encoding of the two corpora and of the planted documents), ``note``: top-5 and top-10 hit rates
+and the median rank, on the development pair ("dev") and the held-out pairs ("held out"), for three
+rankings (excess over noise, the default; z; raw shift); then the held-out hit rates by kind and band;
+then, on graphics–sound with the chosen settings, the share of words flagged on two random halves of
+one corpus (both corpora of the pair; q ≤ 0.05 and p ≤ 0.05) and the seed agreement (Spearman between
+two seeds' ranking scores of the words with 20+ occurrences in both corpora).
 
 The contextual method's planted corpora re-encode the documents that contain a planted word and take
 the planted words' usages from them; other words keep their usages from the original text (a planted
 swap changes one token in their context window, which is left out to keep the benchmark in minutes).
+On a loaded machine the parts can run in parallel processes: ``BENCH_SHIFT_PART=held:0`` (and
+``held:1``, ``held:2``, ``dev``, ``fp``, ``seeds:0``, ``seeds:1``), then ``BENCH_SHIFT_PART=combine
+python -m bench shift`` writes the table.
 """
 
 from __future__ import annotations
@@ -137,13 +144,50 @@ def _sub_sums(s: UsageSums, groups: list[int]) -> UsageSums:
 
 
 def run(quick: bool = False) -> list[dict]:
+    """All rows; with ``BENCH_SHIFT_PART`` set, one part only (see :func:`_part`)."""
+    import os
+
+    part = os.environ.get("BENCH_SHIFT_PART")
+    if part:
+        return _part(part, quick)
+    return _run(quick, DEV, HELD, do_controls=True)
+
+
+def _part(part: str, quick: bool) -> list[dict]:
+    """Run one part in its own process and store its raw figures; ``combine`` reads them all.
+
+    Parts: ``dev``, ``held:<i>`` (one held-out pair), ``fp`` (halves), ``seeds:<s>`` (one seed of the
+    agreement run), ``combine``. Several parts can run at once on a machine with idle cores.
+    """
+    import json
+
+    folder = sc.CACHE.parent / "shift_parts"
+    folder.mkdir(parents=True, exist_ok=True)
+    if part == "combine":
+        raw = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+        return _combine(raw)
+    if part == "dev":
+        out = _run(quick, DEV, [], do_controls=False, raw=True)
+    elif part.startswith("held:"):
+        out = _run(quick, [], [HELD[int(part[5:])]], do_controls=False, raw=True)
+    elif part == "fp":
+        out = _controls_raw(HELD[:CONTROL_PAIRS], quick, fp=True, seeds=())
+    elif part.startswith("seeds:"):
+        out = _controls_raw(HELD[:CONTROL_PAIRS], quick, fp=False, seeds=(int(part[6:]),))
+    else:
+        raise ValueError(f"unknown BENCH_SHIFT_PART {part!r}")
+    (folder / f"{part.replace(':', '-')}.json").write_text(json.dumps(out, default=float))
+    return []
+
+
+def _run(quick: bool, dev, held, *, do_controls: bool, raw: bool = False):
     import os
     import warnings
 
     from core.exceptions import CorpusCompassWarning
 
     warnings.simplefilter("ignore", CorpusCompassWarning)  # the benchmark's corpora are small on purpose
-    dev, held = (DEV[:1], HELD[:1]) if quick else (DEV, HELD)
+    dev, held = (dev[:1], held[:1]) if quick else (dev, held)
     replicates = 2 if quick else 3
     plant_seeds = PLANT_SEEDS[:1] if quick else PLANT_SEEDS
     seeds_of = {"dev": plant_seeds, "held out": HELD_PLANT_SEEDS}
@@ -212,6 +256,23 @@ def run(quick: bool = False) -> list[dict]:
                                 strata.setdefault((*key, stratum[w]), []).append(above + 1)
                             else:
                                 above += 1
+    if raw:
+        return {"results": [[list(k), v] for k, v in results.items()],
+                "strata": [[[k[0], k[1], list(k[2])], v] for k, v in strata.items()],
+                "seconds": [[list(k), v] for k, v in seconds.items()],
+                "embed": {f"{n}|{layer}": v for (n, layer), v in embed_seconds.items()},
+                "n_documents": {n: len(t) for n, t in texts.items()}}
+    rows = _rows(results, strata, seconds)
+    if do_controls:
+        _log(rows)
+        rows.extend(_controls(held[:CONTROL_PAIRS], tokens, texts, sums, replicates))
+    rows.append({"case": f"contextual: encode {len(names)} corpora at layer {CTX_CHOSEN[0]} (0 when cached)",
+                 "n": sum(len(t) for t in texts.values()),
+                 "seconds": sum(v for (n, layer), v in embed_seconds.items() if layer == CTX_CHOSEN[0])})
+    return rows
+
+
+def _rows(results: dict, strata: dict, seconds: dict) -> list[dict]:
     rows = []
     for (method, setting, by), per_split in results.items():
         secs = seconds.get((method, setting.split(",")[0]))
@@ -223,11 +284,32 @@ def run(quick: bool = False) -> list[dict]:
     for (method, setting, (kind, band)), ranks in sorted(strata.items()):
         rows.append({"case": f"held out: {method}, {setting}, {kind}s at {band} occurrences, by excess",
                      "n": len(ranks), "note": _summary(ranks)})
-    _log(rows)
-    rows.extend(_controls(held[:CONTROL_PAIRS], tokens, texts, sums, replicates))
-    rows.append({"case": f"contextual: encode {len(names)} corpora at layer {CTX_CHOSEN[0]} (cached afterwards)",
-                 "n": sum(len(t) for t in texts.values()),
-                 "seconds": sum(v for (n, layer), v in embed_seconds.items() if layer == CTX_CHOSEN[0])})
+    return rows
+
+
+def _combine(raw: list[dict]) -> list[dict]:
+    """Rows from the stored parts: planted ranks pooled over pairs, then the controls."""
+    results: dict = {}
+    strata: dict = {}
+    seconds: dict = {}
+    fp: dict = {}
+    seed_runs: dict = {}
+    embed = {}
+    for part in raw:
+        for key, per_split in part.get("results", []):
+            for split, ranks in per_split.items():
+                results.setdefault(tuple(key), {}).setdefault(split, []).extend(ranks)
+        for (method, setting, stratum), ranks in part.get("strata", []):
+            strata.setdefault((method, setting, tuple(stratum)), []).extend(ranks)
+        for key, values in part.get("seconds", []):
+            seconds.setdefault(tuple(key), []).extend(values)
+        for method, values in part.get("fp", {}).items():
+            fp.setdefault(method, []).extend(values)
+        for seed, scores in part.get("seed_scores", {}).items():
+            seed_runs[int(seed)] = scores
+        embed.update(part.get("embed", {}))
+    rows = _rows(results, strata, seconds)
+    rows.extend(_control_rows(fp, seed_runs))
     return rows
 
 
@@ -238,6 +320,62 @@ def _log(rows: list[dict]) -> None:
     for row in rows:
         print(f"  {row['case']}: n={row.get('n')} {row.get('note', '')} seconds={row.get('seconds')}",
               file=sys.stderr, flush=True)
+
+
+def _controls_raw(held, quick: bool, *, fp: bool, seeds) -> dict:
+    """The control runs of one part: false positives on halves and/or one seed's scores."""
+    import warnings
+
+    from core.exceptions import CorpusCompassWarning
+
+    warnings.simplefilter("ignore", CorpusCompassWarning)
+    replicates = 2 if quick else 3
+    names = sorted({n for pair in held for n in pair})
+    texts = {n: _texts(n) for n in names}
+    tokens = {n: [tokenize(t) for t in texts[n]] for n in names}
+    words = {n: sorted(w for w, c in word_frequencies(texts[n]).items() if c >= 20) for n in names}
+    layer, center = CTX_CHOSEN
+    sums = {(n, layer): _sums(n, texts[n], words[n], layer) for n in names}
+    out: dict = {"fp": {}, "seed_scores": {}}
+    for a, b in held:
+        if fp:
+            for name in (a, b):
+                h1, h2 = _halves_split(tokens[name])
+                halves = train_halves({"h1": h1, "h2": h2}, replicates=replicates, epochs=CADE_CHOSEN, seed=3)
+                cs = pair_scores(halves, "h1", "h2")
+                full = sums[(name, layer)]
+                ctx = contextual_scores("h1", _sub_sums(full, [0, 1, 2, 3]), "h2",
+                                        _sub_sums(full, [4, 5, 6, 7]), center=center)
+                for method, sco in (("cade", cs), ("contextual", ctx), ("combined", combine(cs, ctx))):
+                    out["fp"].setdefault(method, []).append(
+                        [float((sco.calibration.q <= 0.05).mean()), float((sco.calibration.p <= 0.05).mean()),
+                         len(sco)])
+        for seed in seeds:
+            hv = train_halves({a: tokens[a], b: tokens[b]}, replicates=replicates, epochs=CADE_CHOSEN,
+                              seed=10 + seed)
+            c = pair_scores(hv, a, b)
+            x = contextual_scores(a, sums[(a, layer)], b, sums[(b, layer)], seed=10 + seed, center=center)
+            runs = {"cade": c, "contextual": x, "combined": combine(c, x),
+                    "cade, 1 training": pair_scores(hv, a, b, replicates=1)}
+            out["seed_scores"][seed] = {m: dict(zip(s.words, s.calibration.excess.tolist()))
+                                        for m, s in runs.items()}
+    return out
+
+
+def _control_rows(fp: dict, seed_runs: dict) -> list[dict]:
+    rows = []
+    for method, values in fp.items():
+        q, p, n = (np.mean([v[i] for v in values]) for i in range(3))
+        rows.append({"case": f"held out: {method}, words flagged on two halves of one corpus", "n": int(n),
+                     "note": f"q ≤ 0.05: {q:.1%} of words; p ≤ 0.05: {p:.1%} (mean over {len(values)} corpora)"})
+    if 0 in seed_runs and 1 in seed_runs:
+        for method in seed_runs[0]:
+            z0, z1 = seed_runs[0][method], seed_runs[1][method]
+            common = sorted(set(z0) & set(z1))
+            rho = spearmanr([z0[w] for w in common], [z1[w] for w in common])[0]
+            rows.append({"case": f"held out: {method}, seed agreement (Spearman of the ranking score)",
+                         "n": len(common), "note": f"{rho:.2f} over the words with 20+ occurrences in both"})
+    return rows
 
 
 def _controls(held, tokens, texts, sums, replicates) -> list[dict]:

@@ -513,8 +513,9 @@ def stage_words(ctx: RunContext) -> None:
 
     ctx.report("words", 0, 1, "tokenising")
     embedder = ctx.embedder
-    if embedder is None and spec.words_method in ("contextual", "combined"):
-        embedder = ctx.embedder = _load_model(spec.model, spec.precision, "torch")
+    if spec.words_method in ("contextual", "combined") and getattr(embedder, "model", None) is None:
+        # the token vectors need the torch model (precomputed vectors, ONNX or static: load it here)
+        embedder = _load_model(spec.model, spec.precision, "torch")
     # the contextual pass's sums are kept beside the embedding cache (none when caching is off)
     cache_path = getattr(ctx.cache, "path", None)
     cache_dir = Path(cache_path).parent / "word-usages" if cache_path is not None else None

@@ -15,10 +15,31 @@ Methods (``WORD_METHODS``):
   ``shift`` and ``noise`` are the two methods' means;
 * ``"auto"``: ``DEFAULT_METHOD`` when a transformer model is at hand, else ``"cade"``.
 
-Defaults, from ``python -m bench shift`` (development pairs games–science and science–libdevel;
-figures on the held-out pairs graphics–sound, net–admin, text–utils; 24 planted words per pair over
-two planting seeds, frequencies 20–300, context swaps and sense mixtures): see BENCHMARK_NOTE below,
-filled from the run that set them.
+Defaults, from ``python -m bench shift`` (planted changes in real Debian description corpora; the
+settings of each method were chosen on the development pair games–science, the figures below are on the
+held-out pairs graphics–sound, net–admin and text–utils; docs/BENCHMARKS.md has the full table):
+
+* ``DEFAULT_METHOD = "combined"`` (what "auto" runs when the transformer model is at hand; CADE alone
+  otherwise, e.g. with precomputed vectors): over the 72 planted words of the held-out pairs, ranked by
+  excess over noise, the share in the top 5 was 44 % for the combination, 42 % for the CADE ensemble
+  and 36 % for the contextual method (top 10: 51 %, 50 %, 50 %; median rank 10 for all three). The
+  margin is two planted words, within noise; the combination was kept because it is the best figure
+  and because its ranking depends far less on the seed (Spearman between two seeds 0.96, CADE 0.86,
+  contextual 0.98). Context swaps: the combination put 83 % (20–40 occurrences), 67 % (40–100) and 67 %
+  (100–300) in the top 5, CADE 67 %, 58 %, 83 %; sense mixtures (half the occurrences exchanged) reached
+  the top 5 in only 8–25 % of cases with every method. The cost is the contextual pass: half of the
+  model over every word of every corpus (cached afterwards).
+* Ranking by ``excess`` (shift minus the word's own noise), not by z or raw shift: CADE's held-out top
+  5 was 42 % by excess against fewer by z (which favours frequent words, whose noise is tiny); the
+  benchmark table lists all three rankings.
+* Calibration: on two random halves of one corpus (both corpora of graphics–sound), 1.0 % of the
+  words had q ≤ 0.05 with CADE and 0 % with the contextual method and the combination; 4.4 %, 1.0 %
+  and 2.1 % had p ≤ 0.05.
+* Seed agreement of the CADE ranking (Spearman, words with 20+ occurrences in both corpora, held-out
+  pair graphics–sound): 0.86 with three trainings averaged, 0.75 with one.
+* Not reached: the issue's aim of 80 % of planted words in the top 5. On these corpora (33,000–60,000
+  tokens, pairs that differ in topic so that many real words shift too) context swaps reach 58–83 %
+  and sense mixtures far less; the hit rates above are what a user can expect at this size.
 """
 
 from __future__ import annotations
