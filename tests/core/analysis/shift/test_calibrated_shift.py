@@ -279,3 +279,29 @@ def test_usages_count_all_and_show_at_most_k_one_per_document():
     assert all(x.match == "board" for x in u.usages["x"])
     with pytest.raises(InputError, match="single word"):
         find_usages("two words", {"x": docs})
+
+
+@pytest.mark.slow
+def test_contextual_method_end_to_end_with_its_cache(embedder, tmp_path):
+    from core.analysis.shift.methods import WORD_SHIFT_COLUMNS, shift_words
+
+    corpora = {"games": list(_texts("games")[:120]), "science": list(_texts("science")[:120])}
+    out = shift_words(corpora, method="contextual", min_freq=10, top=None, embedder=embedder,
+                      cache_dir=tmp_path)
+    rows = pd.DataFrame(out.rows)
+    assert list(rows.columns) == list(WORD_SHIFT_COLUMNS) and len(rows) > 20
+    assert (rows["method"] == "contextual").all() and rows["shift_cade"].isna().all()
+    assert rows["shift"].tolist() == rows["shift_contextual"].tolist()
+    assert (rows[["freq_a", "freq_b"]] >= 10).all().all() and rows["neighbours_a"].str.len().gt(0).all()
+    cached = sorted(tmp_path.glob("usages-*.npz"))
+    assert len(cached) == 2  # one per corpus, plain arrays
+    with np.load(cached[0], allow_pickle=False) as z:
+        assert set(z.files) == {"sums", "counts", "total", "n_usages"}
+    again = pd.DataFrame(shift_words(corpora, method="contextual", min_freq=10, top=None, embedder=embedder,
+                                     cache_dir=tmp_path).rows)
+    pd.testing.assert_frame_equal(rows, again)
+    # without a transformer model, "auto" is CADE and "contextual" is refused with a reason
+    from core.exceptions import ModelError
+
+    with pytest.raises(ModelError, match="needs the transformer sentence model"):
+        shift_words(corpora, method="contextual", embedder=None)
