@@ -88,7 +88,8 @@ class WordUsages:
 
     def to_html(self) -> str:
         """Side-by-side table: per corpus, the frequency, the neighbours and the marked passages."""
-        head = "".join(f"<th>{html.escape(c)} ({self.freq[c]:,} occurrences)</th>" for c in self.corpora)
+        head = "".join(f"<th>{html.escape(c)} ({self.freq[c]:,} occurrence{'' if self.freq[c] == 1 else 's'})</th>"
+                       for c in self.corpora)
         neigh = "".join(f"<td>{html.escape(', '.join(self.neighbours.get(c, ())) or '–')}</td>"
                         for c in self.corpora)
         passages = "".join(

@@ -142,3 +142,35 @@ def test_report_renders_offline_in_chromium(chromium, result, tmp_path):
     finally:
         page.close()
     assert dialogs == [] and errors == [] and requested == [url]
+
+
+def _words_result(significant: bool) -> AnalysisResult:
+    texts = {"a": ["The <b>engine</b> & the board.", "Another engine here."], "b": ["An engine of <i>inference</i>."]}
+    docs = make_table("documents", pd.DataFrame({
+        "corpus": ["a", "a", "b"], "doc_id": ["0", "1", "2"], "text": texts["a"] + texts["b"], "depth": 1.0,
+        "umap_x": np.nan, "umap_y": np.nan, "k_occurrence": np.nan, "classifier_prob": np.nan}))
+    corpora = make_table("corpora", [{"corpus": c, "n_documents": m, "source": f"{c}.csv", "fingerprint": "f",
+                                      "text_column": "text", "n_empty_removed": 0, "n_duplicates_removed": 0}
+                                     for c, m in (("a", 2), ("b", 1))])
+    words = make_table("words", [
+        {"word": w, "corpus_a": "a", "corpus_b": "b", "shift": s, "freq_a": 30, "freq_b": 25,
+         "neighbours_a": "car motor", "neighbours_b": "<script>x</script>", "method": "cade", "shift_cade": s,
+         "shift_contextual": np.nan, "noise": 0.1, "z": 5.0, "p_value": 1e-6, "q_value": 1e-5,
+         "significant": significant and w == "engine"}
+        for w, s in (("engine", 0.6), ("board", 0.2))])
+    vocab = make_table("word_vocab", [{"word": "engine", "freq:a": 30, "freq:b": 25}])
+    return AnalysisResult(corpora=corpora, documents=docs, words=words, word_vocab=vocab,
+                          word_vectors={"a": np.ones((1, 2), np.float32), "b": np.ones((1, 2), np.float32)})
+
+
+def test_word_shift_section_says_what_stands_out_and_shows_escaped_usages():
+    html = render_html_report(_words_result(True))
+    assert "1 of the 2 words listed shifted beyond sampling noise between a and b" in html
+    # usages of the first shifted word: the word marked, the corpus text escaped, neighbours escaped
+    assert "The &lt;b&gt;<mark>engine</mark>&lt;/b&gt; &amp; the board." in html
+    assert "<th>a (2 occurrences)</th><th>b (1 occurrence)</th>" in html
+    assert "<mark>engine</mark> of &lt;i&gt;inference&lt;/i&gt;." in html
+    assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "shift (model&#x27;s token vectors)" not in html  # a method that did not run has no column
+    nothing = render_html_report(_words_result(False))
+    assert "No word stands out: none of the 2 words compared between a and b" in nothing
