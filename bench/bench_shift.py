@@ -5,8 +5,8 @@ Corpora (``bench/shift_corpora.py``): Debian 12 package descriptions, at most 70
 (33,000–60,000 tokens). Development pair, on which the defaults were chosen: games–science (the
 bundled samples; two planting seeds). Held-out pairs, used only for the figures: graphics–sound (with
 video), net–admin and text–utils (one planting seed each). In each pair, corpus B gets planted changes:
-12 content words (not in scikit-learn's English stop-word list) in 6 target/donor pairs, one per
-frequency band (20–40, 40–100, 100–300 occurrences) and strength (context swap: all occurrences
+24 content words (not in scikit-learn's English stop-word list) in 12 target/donor pairs, two per
+frequency band (20–40, 40–100, 100–300 occurrences in B) and strength (context swap: all occurrences
 exchanged; sense mixture: half of them). A planted word's rank counts only unplanted words above it,
 so "top 5" means at most four real words outrank it. The real pairs differ in topic, so many real
 words shift too: a planted word must beat them.
