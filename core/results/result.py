@@ -88,6 +88,17 @@ _ARRAY_FIELDS = ("word_vectors", "embeddings")
 _DICT_FIELDS = ("model_comparison", "skipped", "timings", "manifest")
 
 
+def _upgrade_words(words: Any) -> Any:
+    """A ``words`` table saved before the calibrated word shift (columns ``cosine`` and
+    ``procrustes_shift``) in today's columns: its shift is CADE's, with no noise estimate, so the new
+    columns are empty and no word is marked significant. Other tables are returned unchanged."""
+    if not isinstance(words, pd.DataFrame) or "cosine" not in words.columns or "significant" in words.columns:
+        return words
+    old = words.drop(columns=[c for c in ("cosine", "procrustes_shift") if c in words.columns])
+    return old.assign(method="cade", shift_cade=old["shift"], shift_contextual=np.nan, noise=np.nan, z=np.nan,
+                      p_value=np.nan, q_value=np.nan, significant=False)
+
+
 def _word_shift_statements(words: pd.DataFrame) -> list[dict]:
     from core.analysis.shift.methods import pair_statements
 
@@ -473,6 +484,7 @@ class AnalysisResult:
         if missing:
             raise BundleError(f"the bundle lacks the result tables {missing}")
         kwargs: dict[str, Any] = {name: bundle.tables[name] for name in TABLE_SCHEMAS}
+        kwargs["words"] = _upgrade_words(kwargs["words"])
         names = result.get("array_names", {})
         for fname in _ARRAY_FIELDS:
             listed = names.get(fname, []) if isinstance(names, dict) else []

@@ -116,6 +116,17 @@ def test_calibrated_table_keeps_its_stored_order_and_says_when_nothing_stands_ou
     assert none[0]["statement"].startswith("No word stands out: none of the 4 words compared between a and b")
 
 
+def test_words_table_of_an_earlier_version_is_upgraded_and_flagged_as_uncalibrated() -> None:
+    from core.results.result import _upgrade_words, make_table
+
+    old = _words().drop(columns="rare", errors="ignore")
+    new = make_table("words", _upgrade_words(old))
+    assert new["shift_cade"].tolist() == old["shift"].tolist() and (new["method"] == "cade").all()
+    assert new["q_value"].isna().all() and not new["significant"].any()
+    line = shift_statements(new)[0]
+    assert line["n_significant"] == 0 and "without a noise estimate" in line["statement"]
+
+
 def test_word_usages_from_stored_texts_with_neighbours() -> None:
     docs = pd.DataFrame({"corpus": ["a", "a", "b"], "text": ["Play <b>now</b>.", "no", "We play & win."]})
     u = word_usages(docs, _words(), "Play", "b", "a", k=2)

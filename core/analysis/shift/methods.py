@@ -306,7 +306,10 @@ def pair_statements(words: Any) -> list[dict[str, Any]]:
     for (a, b), rows in words.groupby(["corpus_a", "corpus_b"], sort=False):
         n = len(rows)
         k = int(rows["significant"].astype(bool).sum())
-        if k == 0:
+        if "q_value" in rows.columns and rows["q_value"].isna().all():
+            text = (f"The shifts between {a} and {b} were computed without a noise estimate (an analysis "
+                    "saved by an earlier version): read them as a ranking, not as evidence of change.")
+        elif k == 0:
             text = (f"No word stands out: none of the {n:,} words compared between {a} and {b} shifted more "
                     "than sampling noise explains (false discovery rate 5%).")
         else:
