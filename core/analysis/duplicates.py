@@ -1,0 +1,195 @@
+"""Near-duplicate documents: clusters of documents whose word shingles overlap almost entirely.
+
+Exact duplicates are removed when a corpus is loaded; near-duplicates (boilerplate such as one
+package description repeated for 100 languages with only the language name changed) are not, and
+they distort every analysis built on neighbourhoods: they form islands on the map, fill the lists
+of most central documents and become hubs. This module finds them so that the dashboard can list
+them and, on request, keep one document per cluster.
+
+Method
+------
+Each document becomes the set of its word shingles: the runs of ``shingle_size`` consecutive tokens
+of :func:`core.tokens.tokenize` (a document with fewer tokens is one shingle of all its tokens). Two
+documents are near-duplicates when the Jaccard similarity of their shingle sets is at least
+``threshold``. Candidates are found with MinHash signatures and locality-sensitive hashing (Broder
+1997; Leskovec, Rajaraman & Ullman, *Mining of Massive Datasets*, ch. 3) from the ``datasketch``
+library, so the cost grows about linearly with the number of documents; every candidate pair is then
+checked with the exact Jaccard similarity of the two shingle sets, so a reported pair is never a
+false positive of the hashing. The banding of the hashing is tuned for recall (a missed pair weighs
+19 times a false candidate): with the defaults a pair at Jaccard 0.5 is found with probability 0.97,
+at 0.6 with 0.998. Clusters
+are the connected components of the near-duplicate pairs (union–find), so a chain of near-duplicates
+is one cluster.
+
+Defaults: 3-word shingles, Jaccard ≥ 0.5, 128 permutations. A 30-word template filled in with a
+different name in two places (one tesseract language pack per language) gives Jaccard about 0.68; on
+the 3,842 bundled sample documents (7.4 million pairs) 99.7 % of the pairs share less than 0.1 of
+their shingles and the 307 pairs at or above 0.5 are templated descriptions (drivers, campaigns,
+language packs), while the pairs between 0.3 and 0.5 are mostly members of one package family with
+different content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from core.exceptions import ParameterError
+from core.tokens import tokenize
+
+__all__ = ["DEFAULT_SHINGLE_SIZE", "DEFAULT_THRESHOLD", "NearDuplicates", "near_duplicates", "shingles"]
+
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_SHINGLE_SIZE = 3
+DEFAULT_NUM_PERM = 128
+
+CLUSTER_COLUMNS = ["cluster", "size", "corpus", "doc_id", "text"]
+
+
+def shingles(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> frozenset[str]:
+    """The set of ``size``-token shingles of ``text`` (one shingle of all tokens when shorter)."""
+    tokens = tokenize(text)
+    if not tokens:
+        return frozenset()
+    if len(tokens) <= size:
+        return frozenset([" ".join(tokens)])
+    return frozenset(" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+@dataclass(frozen=True)
+class NearDuplicates:
+    """Clusters of near-duplicate documents.
+
+    Attributes
+    ----------
+    clusters : DataFrame
+        One row per document in a cluster: ``cluster`` (1 = largest), ``size`` (documents in the
+        cluster), ``corpus``, ``doc_id``, ``text``; clusters in decreasing size, documents in input
+        order within a cluster.
+    threshold : float
+        The Jaccard similarity of word shingles at or above which two documents are near-duplicates.
+    shingle_size : int
+        Words per shingle.
+    n_documents : int
+        Documents examined.
+    """
+
+    clusters: pd.DataFrame
+    threshold: float
+    shingle_size: int
+    n_documents: int
+
+    @property
+    def n_clusters(self) -> int:
+        return int(self.clusters["cluster"].nunique()) if len(self.clusters) else 0
+
+    @property
+    def n_in_clusters(self) -> int:
+        """Documents that belong to a cluster."""
+        return len(self.clusters)
+
+    @property
+    def n_removable(self) -> int:
+        """Documents that keeping one per cluster would remove."""
+        return self.n_in_clusters - self.n_clusters
+
+    def drop_ids(self) -> dict[str, list[str]]:
+        """Corpus -> ids of the documents to drop to keep the first of each cluster (input order)."""
+        out: dict[str, list[str]] = {}
+        for _, group in self.clusters.groupby("cluster", sort=True):
+            for corpus, doc_id in zip(group["corpus"].iloc[1:], group["doc_id"].iloc[1:]):
+                out.setdefault(str(corpus), []).append(str(doc_id))
+        return out
+
+    def cluster_of(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """(corpus, doc_id) -> (cluster number, cluster size), for marking documents in other lists."""
+        return {(str(c), str(d)): (int(k), int(s)) for c, d, k, s in
+                zip(self.clusters["corpus"], self.clusters["doc_id"], self.clusters["cluster"],
+                    self.clusters["size"])}
+
+
+def near_duplicates(corpora: Sequence[str], doc_ids: Sequence[str], texts: Sequence[str], *,
+                    threshold: float = DEFAULT_THRESHOLD, shingle_size: int = DEFAULT_SHINGLE_SIZE,
+                    num_perm: int = DEFAULT_NUM_PERM, seed: int = 1) -> NearDuplicates:
+    """Find clusters of near-duplicate documents (within and across corpora).
+
+    Parameters
+    ----------
+    corpora, doc_ids, texts : sequence of str, each of length n_documents
+        The corpus name, id and text of every document.
+    threshold : float, default 0.5
+        Jaccard similarity of the word-shingle sets, in (0, 1], at or above which two documents are
+        near-duplicates.
+    shingle_size : int, default 3
+        Words per shingle.
+    num_perm : int, default 128
+        MinHash permutations (more: fewer missed pairs near the threshold, slower).
+    seed : int, default 1
+        Seed of the MinHash permutations (the result is deterministic for a seed).
+
+    Returns
+    -------
+    NearDuplicates
+
+    References
+    ----------
+    Broder, A. Z. (1997). On the resemblance and containment of documents. *Compression and
+    Complexity of Sequences*, 21–29.
+    """
+    from datasketch import MinHash, MinHashLSH
+
+    n = len(texts)
+    if len(corpora) != n or len(doc_ids) != n:
+        raise ParameterError(f"corpora, doc_ids and texts must have the same length, got "
+                             f"{len(corpora)}, {len(doc_ids)} and {n}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+        raise ParameterError(f"threshold must be a number in (0, 1], got {threshold!r}")
+    for pname, value, low in (("shingle_size", shingle_size, 1), ("num_perm", num_perm, 16)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ParameterError(f"{pname} must be an integer ≥ {low}, got {value!r}")
+
+    sets = [shingles(str(t), shingle_size) for t in texts]
+    # the banding weighs a missed pair 19 times a false candidate (false candidates are cheap: every
+    # candidate is checked exactly)
+    lsh = MinHashLSH(threshold=float(threshold), num_perm=num_perm, weights=(0.05, 0.95))
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, items in enumerate(sets):
+        if not items:
+            continue  # an empty document has nothing to compare
+        signature = MinHash(num_perm=num_perm, seed=seed)
+        signature.update_batch([s.encode("utf-8", "surrogatepass") for s in items])
+        for j in lsh.query(signature):
+            if _jaccard(items, sets[j]) >= threshold:
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+        lsh.insert(i, signature)
+
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    clusters = sorted((g for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g[0]))
+    rows = []
+    for number, members in enumerate(clusters, start=1):
+        for i in members:
+            rows.append({"cluster": number, "size": len(members), "corpus": str(corpora[i]),
+                         "doc_id": str(doc_ids[i]), "text": str(texts[i])})
+    frame = pd.DataFrame(rows, columns=CLUSTER_COLUMNS)
+    frame = frame.astype({"cluster": "int64", "size": "int64"})
+    return NearDuplicates(clusters=frame, threshold=float(threshold), shingle_size=shingle_size,
+                          n_documents=n)

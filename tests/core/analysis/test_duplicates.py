@@ -1,0 +1,69 @@
+"""Near-duplicate clusters (MinHash LSH over word shingles, verified by exact Jaccard)."""
+
+import pytest
+
+from core.analysis.duplicates import near_duplicates, shingles
+from core.exceptions import ParameterError
+
+LANGS = ["Afrikaans", "Albanian", "Amharic", "Arabic", "Basque", "Bengali", "Catalan", "Czech"]
+PACK = ("tesseract-ocr language files for {}. Tesseract is an open source optical character "
+        "recognition engine. This package contains the data files required to recognize {} text "
+        "with the engine, installed in the shared data folder.")
+OTHER = [
+    "A real-time strategy game of ancient warfare with detailed artwork and a custom engine.",
+    "Slide and add numbered tiles on a grid until you reach the winning tile.",
+    "Development headers for the core libraries of the directory server.",
+    "Tool to compare ABI compatibility of shared C and C++ library versions.",
+]
+
+
+def test_shingles():
+    assert shingles("a b c d") == frozenset({"a b c", "b c d"})
+    assert shingles("Hello, world") == frozenset({"hello world"})
+    assert shingles("") == frozenset()
+
+
+def test_templated_descriptions_form_one_cluster_and_distinct_texts_none():
+    texts = [PACK.format(lang, lang) for lang in LANGS] + OTHER
+    corpora = ["graphics"] * 5 + ["sound"] * 3 + ["graphics", "graphics", "sound", "sound"]
+    ids = [f"d{i}" for i in range(len(texts))]
+    found = near_duplicates(corpora, ids, texts)
+    assert found.n_clusters == 1
+    cluster = found.clusters
+    assert set(cluster["doc_id"]) == {f"d{i}" for i in range(len(LANGS))}
+    assert (cluster["size"] == len(LANGS)).all() and (cluster["cluster"] == 1).all()
+    assert set(cluster["corpus"]) == {"graphics", "sound"}  # clusters span corpora
+    assert found.n_removable == len(LANGS) - 1
+    drop = found.drop_ids()
+    assert sorted(drop["graphics"] + drop["sound"]) == sorted(f"d{i}" for i in range(1, len(LANGS)))
+    assert found.cluster_of()[("graphics", "d0")] == (1, len(LANGS))
+
+
+def test_threshold_is_exact_jaccard():
+    # 10 tokens each, one token changed in the middle: 3-shingles share 5 of 11 → Jaccard 5/11 ≈ 0.4545
+    a = "one two three four five six seven eight nine ten"
+    b = "one two three four fivex six seven eight nine ten"
+    ja = shingles(a)
+    jb = shingles(b)
+    assert len(ja & jb) / len(ja | jb) == pytest.approx(5 / 11)
+    assert near_duplicates(["x", "x"], ["a", "b"], [a, b], threshold=0.45).n_clusters == 1
+    assert near_duplicates(["x", "x"], ["a", "b"], [a, b], threshold=0.5).n_clusters == 0
+
+
+def test_clusters_are_chains_ordered_by_size():
+    base = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi".split()
+    texts = [" ".join(base), " ".join(base[:-1] + ["rho"]), " ".join(base[:-1] + ["sigma"]),
+             "red green blue cyan magenta yellow black white grey", "red green blue cyan magenta yellow black white gray",
+             "nothing like the others at all here"]
+    found = near_duplicates(["c"] * 6, [str(i) for i in range(6)], texts, threshold=0.6)
+    assert found.n_clusters == 2
+    sizes = found.clusters.groupby("cluster")["size"].first().tolist()
+    assert sizes == [3, 2]
+    assert found.n_in_clusters == 5 and found.n_removable == 3
+
+
+def test_bad_parameters():
+    with pytest.raises(ParameterError, match="threshold"):
+        near_duplicates(["a"], ["1"], ["x"], threshold=0)
+    with pytest.raises(ParameterError, match="same length"):
+        near_duplicates(["a"], ["1", "2"], ["x"])
