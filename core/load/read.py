@@ -200,14 +200,14 @@ def _choose_text_column(frame: pd.DataFrame, *, text_column: str | None, exclude
             candidates.append((mean_length, column))
     if not candidates:
         raise _fail(f"{display}: no column holds text (mostly non-numeric strings); columns: {columns}. "
-                    "Pass text_column= to choose one.", display)
+                    "Choose the text column by its name.", display)
     mean_length, chosen = max(candidates, key=lambda item: item[0])  # first column wins ties
     if len(candidates) == 1:
         reason = f"the only column that mostly holds text (mean length {mean_length:.1f} characters)"
     else:
         others = [c for _, c in candidates if c != chosen]
         reason = (f"the longest mean length ({mean_length:.1f} characters) of the columns that mostly hold "
-                  f"text (also {others}); pass text_column= to choose another")
+                  f"text (also {others}); another one can be chosen as the text column")
     return chosen, True, reason
 
 
@@ -350,7 +350,7 @@ def _build(raw: RawTable, *, path: str | None, display: str, fmt: str, name: str
 
     if raw.fixed_text_column is not None:
         if text_column is not None and text_column != raw.fixed_text_column:
-            notes.append(f"text_column={text_column!r} was ignored: in a {fmt} file the documents are the "
+            notes.append(f"the text column {text_column!r} was ignored: in a {fmt} file the documents are the "
                          f"{'lines' if fmt == 'txt' else '.txt files'}")
         chosen, inferred, reason = raw.fixed_text_column, False, raw.fixed_text_reason
     else:

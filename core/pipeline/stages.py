@@ -24,7 +24,7 @@ _TEST_IDS = {"MMD": "mmd", "energy distance": "energy", "classifier": "classifie
 # from a few thousand points on 200 epochs give the same picture at 40% of the cost
 _UMAP_FULL_EPOCHS_MAX_N = 2000
 _UMAP_LARGE_EPOCHS = 200
-_NOT_REQUESTED = "not requested (switch it on with the analyses setting, or drop it from --skip)"
+_NOT_REQUESTED = "not requested (it was not selected when the analysis was run)"
 
 
 def _pairs(names: list[str]) -> list[tuple[str, str]]:

@@ -469,7 +469,7 @@ def test_text_column_ignored_for_plain_text(tmp_path: Path) -> None:
     path.write_text("one\ntwo\n")
     corpus = load_corpus(path, text_column="body")
     assert corpus.texts == ("one", "two")
-    assert corpus.report.notes == ("text_column='body' was ignored: in a txt file the documents are the lines",)
+    assert corpus.report.notes == ("the text column 'body' was ignored: in a txt file the documents are the lines",)
 
 
 def test_keep_empty_and_duplicates_when_asked(tmp_path: Path) -> None:
