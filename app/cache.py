@@ -185,3 +185,80 @@ def map_figure(_frame: Any, token: str, colour: str, tooltip_columns: tuple[str,
     from core.report.map_webgl import map_figure as build
 
     return build(_frame, color=colour, tooltip_columns=list(tooltip_columns), corpus_order=list(corpus_order))
+
+
+# ------------------------------------------------------------------------------- text statistics
+
+
+@st.cache_data(show_spinner="Looking for near-duplicates…", max_entries=16)
+def near_duplicates(_corpora: tuple[Any, ...], key: str) -> Any:
+    """Near-duplicate clusters over the loaded corpora; ``key`` (names + content hashes) keys it."""
+    from core.analysis.duplicates import near_duplicates as find
+
+    corpora = [c.name for c in _corpora for _ in c.texts]
+    ids = [d for c in _corpora for d in c.ids]
+    texts = [t for c in _corpora for t in c.texts]
+    return find(corpora, ids, texts)
+
+
+@st.cache_data(show_spinner="Finding the distinctive words…", max_entries=16)
+def distinctive_words(_corpora: tuple[Any, ...], key: str) -> Any:
+    """Distinctive words (weighted log-odds) of each loaded corpus; ``key`` keys it."""
+    from core.analysis.distinctive import distinctive_words as find
+
+    return find([c.name for c in _corpora for _ in c.texts], [t for c in _corpora for t in c.texts], top=30)
+
+
+@st.cache_data(show_spinner="Looking for near-duplicates…", max_entries=8)
+def result_duplicates(_result: Any, token: str) -> Any:
+    """Near-duplicate clusters among the documents of an analysis result."""
+    from core.analysis.duplicates import near_duplicates as find
+
+    docs = _result.documents
+    return find(list(docs["corpus"]), list(docs["doc_id"]), list(docs["text"]))
+
+
+@st.cache_data(show_spinner="Finding the distinctive words…", max_entries=8)
+def result_distinctive(_result: Any, token: str, names: tuple[str, ...] | None = None) -> Any:
+    """Distinctive words of the corpora of an analysis result (``names``: only these corpora)."""
+    from core.analysis.distinctive import distinctive_words as find
+
+    docs = _result.documents
+    if names is not None:
+        docs = docs[docs["corpus"].isin(names)]
+    return find(list(docs["corpus"]), list(docs["text"]), top=30)
+
+
+@st.cache_data(show_spinner="Counting words…", max_entries=8)
+def result_stats(_result: Any, token: str) -> list[Any]:
+    """``CorpusStats`` of each corpus of an analysis result, from its stored texts (shared views)."""
+    from core.corpus import Corpus
+
+    docs = _result.documents
+    out = []
+    for name in _result.corpus_names:
+        part = docs[docs["corpus"] == name]
+        if len(part):
+            out.append(Corpus.from_texts(list(part["text"]), name=name, ids=list(part["doc_id"]),
+                                         drop_duplicates=False).stats())
+    return out
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def cached_models() -> list[str]:
+    """Sentence-transformers models already in the local Hugging Face cache (names a user can type as a
+    second model); empty when the cache cannot be read. Nothing is downloaded."""
+    try:
+        from huggingface_hub import scan_cache_dir
+
+        info = scan_cache_dir()
+    except Exception:  # noqa: BLE001 - no cache, or one the hub client cannot read: no suggestions
+        return []
+    names = []
+    for repo in info.repos:
+        if repo.repo_type != "model":
+            continue
+        files = {f.file_name for rev in repo.revisions for f in rev.files}
+        if "modules.json" in files or "sentence_bert_config.json" in files:
+            names.append(repo.repo_id)
+    return sorted(names)

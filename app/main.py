@@ -22,6 +22,7 @@ import streamlit as st
 
 from app import cache, state, viewer
 from app.text import md
+from app.ui import RESULT_PAGES, stale_notice
 from core.exceptions import (
     AnalysisDeletedError,
     AnalysisExpiredError,
@@ -114,12 +115,16 @@ PAGES = {
     "Share": [
         st.Page("views/report.py", title="Report", icon=":material/ios_share:"),
     ],
+    "Help": [
+        st.Page("views/methods.py", title="Methods", icon=":material/menu_book:"),
+    ],
 }
 
 if VIEWER:
     # only the pages that show a saved analysis, and only once a link has opened one
     # (Compare, the verdict, first: it is the start page of a link)
-    PAGES = ({"Explore": sorted(PAGES["Explore"], key=lambda p: p.title != "Compare"), "Share": PAGES["Share"]}
+    PAGES = ({"Explore": sorted(PAGES["Explore"], key=lambda p: p.title != "Compare"), "Share": PAGES["Share"],
+              "Help": PAGES["Help"]}
              if state.result() is not None
              else [st.Page("views/viewer_home.py", title="Shared analyses", icon=":material/lock:")])
 
@@ -159,5 +164,9 @@ with st.sidebar:
 
 if state.startup_error():
     st.error(md(state.startup_error()), icon=":material/error:")
+
+if page.url_path in RESULT_PAGES:
+    # a result of other corpora or settings than those loaded now is never shown as current
+    stale_notice()
 
 page.run()

@@ -47,6 +47,12 @@ LANDING = "cc_landing"
 FLASH = "cc_flash"
 # a message about the last analysis run that ended without a result (cancelled, failed)
 RUN_MESSAGE = "cc_run_message"
+# corpus name -> (file name, bytes) of an uploaded file, so that its columns can be changed after loading
+UPLOADED = "cc_uploaded"
+# the settings (a dict, like RESULT_SETTINGS) the Embed page showed last
+CURRENT_SETTINGS = "cc_current_settings"
+# settings to run again at once on the Embed page (set by "Rerun" on a results page)
+RERUN = "cc_rerun"
 
 
 def corpora() -> dict[str, Any]:
@@ -77,6 +83,31 @@ def replace_corpus(name: str, corpus: Any) -> None:
 def remove_corpus(name: str) -> None:
     corpora().pop(name, None)
     input_hashes().pop(name, None)
+    uploaded().pop(name, None)
+
+
+def uploaded() -> dict[str, tuple[str, bytes]]:
+    """Corpus name -> (file name, bytes) of the uploaded file it was read from."""
+    return st.session_state.setdefault(UPLOADED, {})
+
+
+def current_settings() -> dict[str, Any] | None:
+    """The settings the Embed page showed last (None before it was opened)."""
+    return st.session_state.get(CURRENT_SETTINGS)
+
+
+def set_current_settings(value: dict[str, Any]) -> None:
+    st.session_state[CURRENT_SETTINGS] = value
+
+
+def request_rerun(settings: dict[str, Any]) -> None:
+    """Ask the Embed page to run the analysis again with ``settings`` on the loaded corpora."""
+    st.session_state[RERUN] = dict(settings)
+
+
+def pop_rerun() -> dict[str, Any] | None:
+    """The settings of a requested rerun, once (None afterwards)."""
+    return st.session_state.pop(RERUN, None)
 
 
 def added_uploads() -> dict[str, str]:

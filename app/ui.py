@@ -10,35 +10,52 @@ import streamlit as st
 
 from app import state
 from app.text import md
+from core.report.readings import CITATIONS, format_p
 
 EMBED_PAGE = "views/embed.py"
 
-#: the METHODS.md sources each page cites (short form shown under the explanation)
-SOURCES = {
-    "depth": "Seegmiller & Preum, *Statistical Depth for Ranking and Characterizing Transformer-Based "
-             "Text Embeddings*, EMNLP 2023; Q index: Liu & Singh 1993 (METHODS.md §2)",
-    "tests": "MMD (Gretton et al. 2012), energy distance (Székely & Rizzo 2004), classifier two-sample "
-             "test (Lopez-Paz & Oquab 2017); Holm 1979 correction (METHODS.md §8)",
-    "hubness": "Radovanović et al., JMLR 2010; Schnitzer et al. 2012 (mutual proximity); Conneau et al. "
-               "2018 (CSLS); Hara et al. 2016 (DisSimLocal) (METHODS.md §3)",
-    "spread": "Rudman et al., *IsoScore*; Marbut et al., ICML 2023 (METHODS.md §7)",
-    "whitening": "Yokoi et al., *Zipfian Whitening*, NeurIPS 2024 (METHODS.md §4)",
-    "relative": "Moschella et al., *Relative representations enable zero-shot latent space "
-                "communication*, ICLR 2023; linear CKA: Kornblith et al. 2019 (METHODS.md §5)",
-    "cade": "Bianchi, Di Carlo, Nicoli & Palmonari, *Compass-aligned Distributional Embeddings* (CADE); "
-            "Procrustes baseline: Hamilton et al. 2016 (METHODS.md §6)",
-    "umap": "McInnes, Healy & Melville, *UMAP*, 2018; one seeded fit of all corpora (METHODS.md §9)",
-    "embeddings": "Reimers & Gurevych, *Sentence-BERT*, 2019; default model all-MiniLM-L6-v2 "
-                  "(METHODS.md §1)",
-}
+METHODS_PAGE = "views/methods.py"
+#: the short citation of each method family (one registry, shared with the report)
+SOURCES = CITATIONS
+#: url paths of the pages that show an analysis result (each warns when the result is not of what is loaded)
+RESULT_PAGES = ("map", "compare", "geometry", "models", "words", "report")
 
 
 def explain(text: str, *sources: str) -> None:
-    """One or two sentences on what the page's numbers mean, then the method references."""
+    """One or two sentences on what the page's numbers mean, then the method references and a link to
+    the methods documentation."""
     refs = "; ".join(SOURCES[s] for s in sources)
     st.markdown(text)
     if refs:
         st.caption(f"Method: {refs}.")
+        st.page_link(METHODS_PAGE, label="How this is computed (methods)", icon=":material/menu_book:")
+
+
+def stale_notice() -> None:
+    """At the top of a results page: say when the analysis shown is not of the corpora and settings
+    loaded now, with a one-click rerun. A read-only (shared) analysis is never compared."""
+    from core.provenance import InputIdentity, identity_of_corpora, identity_of_result, input_differences
+
+    result = state.result()
+    if result is None or state.read_only():
+        return
+    loaded = list(state.corpora().values())
+    ran = identity_of_result(result)
+    ran = InputIdentity(ran.corpora, state.result_settings() or {})
+    now = InputIdentity(identity_of_corpora(loaded).corpora, state.current_settings() or {})
+    differences = input_differences(ran, now)
+    if not differences:
+        return
+    with st.container(border=True):
+        st.warning("**These results are of an earlier analysis, not of what is loaded now.** "
+                   + md("; ".join(differences).capitalize()) + ".", icon=":material/history:")
+        settings = state.current_settings() or state.result_settings()
+        if len(loaded) < 2:
+            st.caption("Load two or more corpora on the Data page to run the analysis again.")
+        elif settings and st.button("Rerun the analysis on the loaded corpora", type="primary",
+                                    key="stale_rerun", icon=":material/refresh:"):
+            state.request_rerun(settings)
+            st.switch_page(EMBED_PAGE)
 
 
 def read_only_banner() -> None:
@@ -93,16 +110,8 @@ def skipped(result: Any, *stages: str) -> bool:
 
 
 def fmt_p(p: Any) -> str:
-    """A p-value as people read it: 3 significant digits, '< 0.0001' for tiny ones."""
-    try:
-        value = float(p)
-    except (TypeError, ValueError):
-        return "–"
-    if math.isnan(value):
-        return "–"
-    if value < 1e-4:
-        return "< 0.0001"
-    return f"{value:.3g}"
+    """A p-value as people read it ("p < 0.001", "p = 0.004")."""
+    return format_p(p)
 
 
 def fmt_num(x: Any, digits: int = 3) -> str:
@@ -118,7 +127,15 @@ def fmt_num(x: Any, digits: int = 3) -> str:
 def doc_table(frame: Any, *, height: int | None = None, key: str | None = None,
               config: dict[str, Any] | None = None) -> None:
     """A table of documents with the text column wide enough to read."""
-    config = {"text": st.column_config.TextColumn("text", width="large"), **(config or {})}
+    config = {"text": st.column_config.TextColumn("text", width="large"),
+              "doc_id": st.column_config.TextColumn("document id"),
+              "k_occurrence": st.column_config.NumberColumn("N_k (times among others' nearest neighbours)",
+                                                            format="%d"),
+              "classifier_prob": st.column_config.NumberColumn("probability of another corpus", format="%.3f"),
+              "depth": st.column_config.NumberColumn("depth", format="%.3f"),
+              "relative_cosine": st.column_config.NumberColumn("relative cosine", format="%.3f"),
+              "knn_jaccard": st.column_config.NumberColumn("kNN overlap", format="%.3f"),
+              **(config or {})}
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch", "column_config": config}
     if height is not None:
         kwargs["height"] = height

@@ -49,7 +49,7 @@ def invalid_link() -> tuple[str, str]:
     tail = "" if viewer_mode() else ", or start a new analysis"
     return ("This analysis link is not valid",
             ("The address does not contain a valid analysis id. Copy the whole link you were given (it "
-             f"ends in `?analysis=` followed by 32 letters and digits){tail}."))
+             f"ends in `?analysis=` followed by an id of 32 letters, digits, '-' and '_'){tail}."))
 
 
 def unknown_link() -> tuple[str, str]:

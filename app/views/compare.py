@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import cache, state
 from app.text import md
-from app.ui import chart, doc_table, explain, method_notes, read_only_banner, require_result, skipped
-from core.report.ranking_charts import significance_chart
-
-P_FORMAT = "%.4g"
+from app.ui import doc_table, explain, method_notes, read_only_banner, require_result, skipped
+from core.report.readings import CITATIONS, evidence_table, format_p
 KINDS = {
     "central": ("Most central", "the documents most typical of their corpus (highest depth)"),
     "outlying": ("Most outlying", "the least typical documents of their corpus (lowest depth)"),
@@ -23,7 +22,9 @@ explain("**Depth** measures how central a document is to a corpus (0 to 2, large
         "depth test asks whether one corpus's documents sit on the fringe of the other; it runs in both "
         "directions. **Q** is 0.5 when the other corpus looks like the reference and falls towards 0 when "
         "it is outlying. MMD, energy distance and a classifier test look for any difference; every "
-        "p-value is corrected for multiple testing (Holm).", "depth", "tests")
+        "p-value is corrected for multiple testing (Holm). How *large* a difference is comes from the "
+        "effect sizes; a p-value only says how sure the test is, and a permutation test cannot give a "
+        "p-value below 1 / (permutations + 1).", "depth", "tests")
 read_only_banner()
 result = require_result()
 method_notes(result)
@@ -55,13 +56,15 @@ st.subheader("Depth test, both directions")
 if depth.empty:
     st.info("The depth test did not run for this pair.")
 else:
-    st.dataframe(depth, hide_index=True, width="stretch", column_config={
+    shown = depth.assign(p=[format_p(p) for p in depth["pvalue"]]).drop(columns=["pvalue"])
+    st.dataframe(shown[["reference", "other", "Q", "W", "p", "n_reference", "n_other"]], hide_index=True,
+                 width="stretch", column_config={
         "reference": "reference corpus", "other": "compared corpus",
-        "W": st.column_config.NumberColumn("W (z)", format="%.3f",
+        "W": st.column_config.NumberColumn("rank-sum z", format="%.1f",
                                            help="Rank-sum z statistic: large = reference deeper than other"),
-        "pvalue": st.column_config.NumberColumn("p", format=P_FORMAT,
-                                                help="One-sided: the reference's own documents are more central"),
-        "Q": st.column_config.NumberColumn("Q", format="%.3f", help="0.5 = alike, towards 0 = outlying"),
+        "p": st.column_config.TextColumn("p", help="One-sided: the reference's own documents are more central"),
+        "Q": st.column_config.NumberColumn("Q (effect size)", format="%.3f",
+                                           help="0.5 = alike, towards 0 = outlying"),
         "n_reference": "documents (reference)", "n_other": "documents (other)"})
     st.caption("Read a row as: are the compared corpus's documents less central to the reference corpus "
                "than the reference's own documents? A small p says yes.")
@@ -72,14 +75,21 @@ st.subheader("All tests")
 if tests.empty:
     st.info("No two-sample test ran for this pair.")
 else:
-    st.dataframe(tests.drop(columns=["random_state"]), hide_index=True, width="stretch", column_config={
-        "statistic": st.column_config.NumberColumn("statistic", format="%.4g"),
-        "pvalue": st.column_config.NumberColumn("p", format=P_FORMAT),
-        "pvalue_adjusted": st.column_config.NumberColumn("p (Holm-adjusted)", format=P_FORMAT,
-                                                         help="Corrected over all tests of the analysis"),
-        "effect_size": st.column_config.NumberColumn("effect size", format="%.3f"),
-        "effect_size_name": "effect size measure", "n_permutations": "permutations"})
-    chart(significance_chart(tests))
+    st.dataframe(evidence_table(tests), hide_index=True, width="stretch", column_config={
+        "question": st.column_config.TextColumn("what it asks", width="medium"),
+        "effect size": st.column_config.TextColumn("effect size (how large)", width="large"),
+        "size": st.column_config.TextColumn("size"),
+        "p after correction": st.column_config.TextColumn(
+            "p after correction", help="Holm-corrected over every test of the analysis"),
+        "smallest possible p": st.column_config.TextColumn(
+            "smallest possible p", help="A permutation test with B permutations cannot give p below "
+                                       "1 / (B + 1): tests with different floors cannot be ranked by p")})
+    st.caption("Compare tests by their effect sizes, not by their p-values: the depth test's p-value has no "
+               "floor, while a permutation test's p stops at 1 / (permutations + 1), however large the "
+               "difference.")
+    notes = tests[(tests["note"].fillna("").str.len() > 0) & (tests["test"] != "depth")]
+    for note in dict.fromkeys(notes["note"]):
+        st.caption(md(note))
 
 st.subheader("Documents that tell the corpora apart")
 extremes = result.extremes
@@ -87,6 +97,12 @@ if extremes.empty:
     st.info("No document ranking is available (the depth and classifier stages did not run).")
 else:
     corpus = st.radio("Corpus", [a, b], horizontal=True, key="extremes_corpus")
+    groups = cache.result_duplicates(result, state.result_token() or "shared").cluster_of()
+
+    def _group(row) -> str:
+        found = groups.get((str(row["corpus"]), str(row["doc_id"])))
+        return f"yes: group {found[0]} ({found[1]} documents)" if found else ""
+
     kinds = [k for k in KINDS if ((extremes["kind"] == k) & (extremes["corpus"] == corpus)).any()]
     if not kinds:
         st.info(f"No ranked documents for {md(corpus)}.")
@@ -95,5 +111,28 @@ else:
             st.caption(f"{KINDS[kind][0]}: {KINDS[kind][1]}.")
             part = extremes[(extremes["kind"] == kind) & (extremes["corpus"] == corpus)]
             value = "depth" if kind in ("central", "outlying") else "probability of another corpus"
-            doc_table(part[["rank", "doc_id", "text", "value"]], key=f"extremes_{kind}",
-                      config={"value": st.column_config.NumberColumn(value, format="%.3f")})
+            part = part.assign(boilerplate=[_group(r) for _, r in part.iterrows()])
+            n_marked = int((part["boilerplate"] != "").sum())
+            if n_marked:
+                st.warning(f"{n_marked} of these {len(part)} documents are near-duplicates (boilerplate "
+                           "repeated with small changes, see the Data page): they say little about the "
+                           "corpus as a whole.", icon=":material/content_copy:")
+            doc_table(part[["rank", "doc_id", "text", "value", "boilerplate"]], key=f"extremes_{kind}",
+                      config={"value": st.column_config.NumberColumn(value, format="%.3f"),
+                              "boilerplate": st.column_config.TextColumn("near-duplicate group")})
+
+st.subheader("Distinctive words")
+st.caption("The words each corpus of the pair uses more than the other, by the z-score of a weighted "
+           "log-odds ratio (z above 2 is unlikely by chance). Method: " + CITATIONS["distinctive"] + ".")
+words = cache.result_distinctive(result, state.result_token() or "shared", (a, b))
+if words.empty:
+    st.info("No distinctive words: the documents of this pair have too few words.")
+else:
+    for col, name in zip(st.columns(2), (a, b)):
+        with col:
+            st.markdown(f"**{md(name)}**")
+            part = words[words["corpus"] == name].head(15)
+            st.dataframe(part[["rank", "word", "z", "count", "count_others"]], hide_index=True, width="stretch",
+                         column_config={"z": st.column_config.NumberColumn("z-score", format="%.1f"),
+                                        "count": st.column_config.NumberColumn("count here"),
+                                        "count_others": st.column_config.NumberColumn("count in the other")})

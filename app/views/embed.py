@@ -60,6 +60,7 @@ if message:
     (st.warning if kind == "warning" else st.error)(md(text))
 
 corpora = list(state.corpora().values())
+rerun_settings = state.pop_rerun()
 if len(corpora) < 2:
     st.info("Load at least two corpora on the **Data** page first: the analysis compares corpora.",
             icon=":material/info:")
@@ -68,6 +69,35 @@ if len(corpora) < 2:
 
 with_vectors = [c for c in corpora if c.vectors is not None]
 sources = [DEFAULT_MODEL, OTHER_MODEL] + ([OWN_VECTORS] if len(with_vectors) == len(corpora) else [])
+
+
+def _restore(settings: dict, *, force: bool) -> None:
+    """Put ``settings`` (as recorded with a result) back into this page's widgets: all of them for a
+    requested rerun, else only those the session forgot (Streamlit drops the values of widgets of a
+    page that was left), so the page shows the settings of the analysis on screen."""
+    model = settings.get("model", "default")
+    source = (OWN_VECTORS if model == "precomputed vectors" and OWN_VECTORS in sources
+              else DEFAULT_MODEL if model in ("default", "precomputed vectors") else OTHER_MODEL)
+    values = {"model_source": source, "precision": settings.get("precision", "auto"),
+              "second_model": settings.get("second_model") or "",
+              "transforms": list(settings.get("transforms", [])),
+              "reduction": settings.get("hubness_reduction"),
+              "analyses": [a for a in settings.get("analyses", []) if a != "models"],
+              "k": settings.get("k", 10), "n_permutations": settings.get("n_permutations", 999),
+              "words_min_freq": settings.get("words_min_freq", 20), "seed": settings.get("seed", 0)}
+    if source == OTHER_MODEL:
+        values["model_name"] = model
+    if settings.get("backend") and cache.onnx_available():
+        values["backend"] = settings["backend"]
+    for key, value in values.items():
+        if force or key not in st.session_state:
+            st.session_state[key] = value
+
+
+if rerun_settings:
+    _restore(rerun_settings, force=True)
+elif state.result_settings() and "model_source" not in st.session_state:
+    _restore(state.result_settings(), force=False)
 if with_vectors and len(with_vectors) < len(corpora):
     st.caption("Some corpora have precomputed embeddings and others do not; they can only be used when "
                "every corpus has them, so a model embeds all corpora.")
@@ -105,10 +135,16 @@ with left:
             st.caption("ONNX Runtime runs fp32: choose precision auto or fp32 with it.")
         if backend == "torch" and precision == "int8":
             st.caption("int8 runs with OpenVINO: choose the runtime Fastest available.")
-    second = st.text_input("Second model for model comparison (optional)", key="second_model",
-                           placeholder="e.g. default, or another model name or folder",
-                           help="Embeds the same documents with a second model and compares the two "
-                                "spaces on the Models page.").strip()
+    second = st.text_input("Second model to compare with (optional)", key="second_model",
+                           placeholder="e.g. fast, or another model name or folder",
+                           help="Naming a second model switches the model comparison on: the same "
+                                "documents are embedded with it and the two spaces are compared on the "
+                                "Models page.").strip()
+    suggestions = ["fast"] + [m for m in cache.cached_models() if m not in ("fast", model)]
+    st.caption("Naming a second model switches the model comparison on. Try `fast` (a quick static "
+               "version of the bundled model)"
+               + ("; models already on this computer: " + ", ".join(f"`{md(m)}`" for m in suggestions[1:6])
+                  if len(suggestions) > 1 else "") + ".")
 
 with right:
     st.subheader("Transforms and analyses")
@@ -122,13 +158,14 @@ with right:
                              format_func=REDUCTION_LABELS.get,
                              help="Secondary distances that make neighbourhoods more symmetric; the "
                                   "Geometry page compares hubness before and after.")
-    default_analyses = [a for a in ANALYSIS_LABELS if a != "models" or second]
-    analyses = st.pills("Analyses", list(ANALYSIS_LABELS), selection_mode="multi", default=default_analyses,
-                        key="analyses", wrap=True, format_func=ANALYSIS_LABELS.get,
-                        help="The depth test runs in both directions; MMD, energy distance and a "
-                             "classifier test look for any difference; word shift trains word2vec (CADE) "
-                             "and needs about 10,000 words per corpus; the model comparison needs a "
-                             "second model.")
+    choices = [a for a in ANALYSIS_LABELS if a != "models"]
+    picked = st.pills("Analyses", choices, selection_mode="multi", default=choices,
+                      key="analyses", wrap=True, format_func=ANALYSIS_LABELS.get,
+                      help="The depth test runs in both directions; MMD, energy distance and a "
+                           "classifier test look for any difference; word shift trains word2vec (CADE) "
+                           "and needs about 10,000 words per corpus. The model comparison runs when a "
+                           "second model is named.")
+    analyses = list(picked) + (["models"] if second else [])
     with st.expander("Advanced settings"):
         k = st.number_input("k (neighbours for hubness and kNN overlap)", 1, 100, 10, key="k")
         n_permutations = st.number_input("Permutations per test", 99, 9999, 999, step=100,
@@ -149,10 +186,9 @@ with right:
 use_vectors = source == OWN_VECTORS
 if source == OTHER_MODEL and not model:
     st.warning("Enter a model name or folder, or choose the bundled default model.")
-if "models" in analyses and not second:
-    st.caption("The model comparison needs a second model; without one it is skipped.")
-if second and "models" not in analyses:
-    st.caption("Select **Model comparison** under Analyses to compare the two models.")
+if second:
+    st.caption(f"The model comparison will compare {md(model if not use_vectors else 'the precomputed vectors')} "
+               f"with {md(second)} (Models page).")
 
 settings = {
     "model": "precomputed vectors" if use_vectors else model, "precision": precision, "backend": backend,
@@ -162,17 +198,26 @@ settings = {
     "words_top": None if words_all else 100, "seed": int(seed),
     "corpora": [c.name for c in corpora],
 }
+state.set_current_settings(settings)
 
 run_col, cancel_col = st.columns([1, 4])
 run = run_col.button("Run the analysis", type="primary", key="run_analysis",
                      disabled=(source == OTHER_MODEL and not model) or not analyses)
+run = run or (bool(rerun_settings) and not (source == OTHER_MODEL and not model) and bool(analyses))
 
 previous = state.result()
 if previous is not None and not run:
-    same = state.result_settings() == settings
-    st.success("The analysis is ready" + (" for these settings" if same else " (with earlier settings)")
-               + ": see Map, Compare, Geometry, Models, Word shift and Report in the sidebar.",
-               icon=":material/check_circle:")
+    from core.provenance import InputIdentity, identity_of_corpora, identity_of_result, input_differences
+
+    differences = input_differences(InputIdentity(identity_of_result(previous).corpora, state.result_settings() or {}),
+                                    identity_of_corpora(corpora, settings))
+    if differences:
+        st.warning("The analysis on the results pages is of **other inputs** than those here: "
+                   + md("; ".join(differences)) + ". Run the analysis again to update it.",
+                   icon=":material/history:")
+    else:
+        st.success("The analysis is ready for these corpora and settings: see Map, Compare, Geometry, "
+                   "Models, Word shift and Report in the sidebar.", icon=":material/check_circle:")
     for note in state.result_notes():
         st.warning(md(note), icon=":material/warning:")
     timings = previous.timings

@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import cache, state
 from app.text import md
 from app.ui import chart, doc_table, explain, method_notes, read_only_banner, require_result, skipped
 from core.report.charts import eigenspectrum_chart, k_occurrence_histogram
+from core.report.readings import geometry_readings, symmetry_table
 from core.results.queries import k_occurrence_summary
+
+READING_CONFIG = {
+    "measure": st.column_config.TextColumn("measure", width="small"),
+    "value": st.column_config.TextColumn("value", width="small"),
+    "what it measures": st.column_config.TextColumn("what it measures", width="medium"),
+    "typical range": st.column_config.TextColumn("typical range", width="medium"),
+    "what this value means here": st.column_config.TextColumn("what this value means here", width="large"),
+}
+METHOD_LABELS = {"none": "none (as embedded)", "mp_empirical": "mutual proximity (empirical)",
+                 "mp_gaussian": "mutual proximity (Gaussian)", "local_scaling": "local scaling",
+                 "nicdm": "NICDM", "csls": "CSLS", "dissim_local": "DisSimLocal"}
 
 st.title("Space geometry")
 st.markdown("How the documents fill the embedding space: whether a few documents crowd everyone's "
@@ -28,36 +41,61 @@ with hub_tab:
     if not skipped(result, "hubness"):
         hubness = result.hubness
         k = int(hubness["k"].iloc[0]) if len(hubness) else int(result.manifest.get("parameters", {}).get("k", 10))
+        pooled = hubness[(hubness["scope"] == "all") & (hubness["method"] == "none")]
+        row = (pooled if len(pooled) else hubness).iloc[0].to_dict() if len(hubness) else None
+        if row is not None:
+            st.markdown(f"**What the numbers say** (all corpora pooled, k = {k}, before any reduction)")
+            st.dataframe(geometry_readings(row, None, k=k), hide_index=True, width="stretch",
+                         column_config=READING_CONFIG)
         methods = list(dict.fromkeys(hubness["method"]))
         if len(methods) > 1:
-            st.markdown("**Before and after the reduction** (method `none` is the space as embedded).")
-        st.dataframe(hubness, hide_index=True, width="stretch", column_config={
-            "scope": st.column_config.TextColumn("scope", help="'all' = all corpora pooled"),
-            "method": st.column_config.TextColumn("reduction", help="'none' = the space as embedded"),
+            st.markdown("**Before and after the reduction** (“none” is the space as embedded).")
+        shown = hubness.assign(method=[METHOD_LABELS.get(m, m) for m in hubness["method"]],
+                               scope=["all corpora" if s == "all" else s for s in hubness["scope"]])
+        columns = ["scope", "method", "k", "k_skewness", "robin_hood", "antihub_occurrence", "hub_occurrence"]
+        if shown["knn_accuracy"].notna().any():
+            columns.append("knn_accuracy")
+        st.dataframe(shown[columns], hide_index=True, width="stretch", column_config={
+            "scope": st.column_config.TextColumn("corpora"),
+            "method": st.column_config.TextColumn("hubness reduction"),
+            "k": st.column_config.NumberColumn("k (neighbours)"),
             "k_skewness": st.column_config.NumberColumn("k-skewness", format="%.3f"),
-            "robin_hood": st.column_config.NumberColumn("Robin Hood", format="%.3f"),
+            "robin_hood": st.column_config.NumberColumn("Robin Hood index", format="%.3f"),
             "antihub_occurrence": st.column_config.NumberColumn("antihubs (share)", format="%.3f"),
-            "hub_occurrence": st.column_config.NumberColumn("hub slots (share)", format="%.3f"),
+            "hub_occurrence": st.column_config.NumberColumn("hub share of neighbour slots", format="%.3f"),
             "knn_accuracy": st.column_config.NumberColumn(
-                "kNN accuracy", format="%.3f",
-                help="How often a document's k neighbours vote for its own corpus (pooled space only)"),
+                "neighbours from the same corpus", format="%.3f",
+                help="How often the majority of a document's k neighbours come from its own corpus"),
         })
+        for note in dict.fromkeys(n for n in hubness["note"].fillna("") if n):
+            st.caption(md(note))
         docs = result.documents[["corpus", "k_occurrence"]].dropna()
         if len(docs):
             chart(k_occurrence_histogram(docs, group="corpus", k=k))
             st.dataframe(k_occurrence_summary(docs, k=k), hide_index=True, width="stretch", column_config={
                 "mean N_k": st.column_config.NumberColumn(format="%.2f"),
                 "antihubs": st.column_config.NumberColumn("antihubs (N_k = 0)", format="%.3f"),
-                "hubs": st.column_config.NumberColumn(f"hubs (N_k ≥ {2 * k})", format="%.3f")})
+                "hubs": st.column_config.NumberColumn(f"hubs (N_k ≥ {2 * k})", format="%.3f"),
+                "max N_k": st.column_config.NumberColumn("largest N_k")})
             st.caption("N_k of the pooled neighbour graph of all corpora, before any reduction.")
         hubs = result.hubs
         if len(hubs):
             st.markdown("**Hubs and antihubs with their texts**")
             kinds = [kd for kd in ("hub", "antihub") if (hubs["kind"] == kd).any()]
+            groups = cache.result_duplicates(result, state.result_token() or "shared").cluster_of()
             for tab, kind in zip(st.tabs([f"{kd}s" for kd in kinds]), kinds):
                 with tab:
-                    doc_table(hubs[hubs["kind"] == kind][["corpus", "doc_id", "k_occurrence", "text"]],
-                              key=f"hubs_{kind}")
+                    part = hubs[hubs["kind"] == kind][["corpus", "doc_id", "k_occurrence", "text"]]
+                    marks = [groups.get((str(c), str(d))) for c, d in zip(part["corpus"], part["doc_id"])]
+                    part = part.assign(boilerplate=[f"yes: group {m[0]} ({m[1]} documents)" if m else ""
+                                                    for m in marks])
+                    if any(marks):
+                        st.warning(f"{sum(1 for m in marks if m)} of these {len(part)} documents are "
+                                   "near-duplicates (boilerplate, see the Data page).",
+                                   icon=":material/content_copy:")
+                    doc_table(part, key=f"hubs_{kind}", config={
+                        "k_occurrence": st.column_config.NumberColumn("N_k (times a neighbour)"),
+                        "boilerplate": st.column_config.TextColumn("near-duplicate group")})
 
 with spread_tab:
     explain("**IsoScore** is 1 when the documents spread evenly over all dimensions and 0 when they lie "
@@ -67,6 +105,12 @@ with spread_tab:
             "high average cosine and still be evenly spread around its mean).", "spread")
     if not skipped(result, "spread"):
         if len(result.spread):
+            corpus_names = list(result.spread["corpus"])
+            pick = corpus_names[0] if len(corpus_names) == 1 else st.selectbox(
+                "Reading for the corpus", corpus_names, key="spread_reading_corpus")
+            row = result.spread[result.spread["corpus"] == pick].iloc[0].to_dict()
+            st.dataframe(geometry_readings(None, row, k=1, corpus=pick), hide_index=True, width="stretch",
+                         column_config=READING_CONFIG)
             st.dataframe(result.spread, hide_index=True, width="stretch", column_config={
                 c: st.column_config.NumberColumn(label, format="%.4f") for c, label in
                 [("isoscore", "IsoScore"), ("eee", "EEE"), ("vrm", "VRM"), ("average_cosine", "average cosine")]})
@@ -84,6 +128,11 @@ with symmetry_tab:
                 "Embed page to see its before/after effect." if "symmetry" not in result.skipped
                 else f"Symmetry scores were not computed: {md(result.skipped['symmetry'])}")
     else:
-        st.dataframe(result.symmetry, hide_index=True, width="stretch", column_config={
-            "first_moment": st.column_config.NumberColumn("first moment (centring)", format="%.4f"),
-            "second_moment": st.column_config.NumberColumn("second moment (isotropy)", format="%.4f")})
+        table = symmetry_table(result.symmetry)
+        table = table.assign(corpus=["all corpora" if c == "all" else c for c in table["corpus"]])
+        st.markdown("**Before and after each transform**: *before* is the space as the model embedded it.")
+        st.dataframe(table, hide_index=True, width="stretch", column_config={
+            c: st.column_config.NumberColumn(c, format="%.3f") for c in table.columns[2:]})
+        st.caption("Both scores run from 0 to 1: the centring score is 1 when the vectors are centred at "
+                   "the origin, the isotropy score is 1 when the variance is the same in every direction. "
+                   "A transform that works raises the *after* columns towards 1.")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.text import md
 from app.ui import doc_table, explain, fmt_num, read_only_banner, require_result
+from core.report.readings import model_readings
 
 st.title("Compare models")
 explain("Two models' vectors cannot be compared directly (their axes mean different things), so each "
@@ -24,9 +25,11 @@ if not comparison:
     if reason and not reason.startswith(("not requested", "no second model")):
         st.info(f"The model comparison did not run: {md(reason)}", icon=":material/info:")
     else:
-        st.info("No second model was run, so there is nothing to compare. To compare two models, enter a "
-                "**second model** on the Embed page (a model name or folder; `default` is the bundled "
-                "model) and run the analysis again.", icon=":material/info:")
+        st.info("No second model was run, so there is nothing to compare. To compare two models, name a "
+                "**second model** on the Embed page, for example `fast` (a quick static version of the "
+                "bundled model) or another model name or folder, and run the analysis again: naming it "
+                "switches the comparison on.", icon=":material/info:")
+        st.page_link("views/embed.py", label="Go to the Embed page", icon=":material/arrow_forward:")
     st.stop()
 
 st.markdown(f"**{md(comparison.get('model_a', 'model A'))}** compared with "
@@ -40,6 +43,15 @@ metrics = [("relative cosine", "relative_cosine", "mean cosine between the two r
            ("linear CKA", "cka", "similarity of the raw spaces")]
 for col, (label, key, help_text) in zip(cols, metrics):
     col.metric(label, fmt_num(comparison.get(key)), help=help_text)
+st.markdown("**What the numbers say**")
+st.dataframe(model_readings(comparison), hide_index=True, width="stretch", column_config={
+    "measure": st.column_config.TextColumn("measure", width="small"),
+    "value": st.column_config.TextColumn("value", width="small"),
+    "what it measures": st.column_config.TextColumn("what it measures", width="medium"),
+    "typical range": st.column_config.TextColumn("typical range", width="medium"),
+    "what this value means here": st.column_config.TextColumn("what this value means here", width="large")})
+st.caption("The relative cosine is high for almost any two models (both see the same broad topics); the "
+           "kNN overlap and MRR show whether they agree on which documents are closest.")
 
 st.subheader("Documents the models disagree on most")
 st.caption("Lowest agreement first: the two models place these documents among different neighbours.")

@@ -31,7 +31,9 @@ different content.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 import pandas as pd
@@ -39,7 +41,8 @@ import pandas as pd
 from core.exceptions import ParameterError
 from core.tokens import tokenize
 
-__all__ = ["DEFAULT_SHINGLE_SIZE", "DEFAULT_THRESHOLD", "NearDuplicates", "near_duplicates", "shingles"]
+__all__ = ["DEFAULT_SHINGLE_SIZE", "DEFAULT_THRESHOLD", "NearDuplicates", "near_duplicates", "shingles",
+           "without_documents"]
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_SHINGLE_SIZE = 3
@@ -193,3 +196,25 @@ def near_duplicates(corpora: Sequence[str], doc_ids: Sequence[str], texts: Seque
     frame = frame.astype({"cluster": "int64", "size": "int64"})
     return NearDuplicates(clusters=frame, threshold=float(threshold), shingle_size=shingle_size,
                           n_documents=n)
+
+
+def without_documents(corpus: Any, doc_ids: Iterable[str]) -> Any:
+    """A copy of a :class:`~core.corpus.Corpus` without the documents ``doc_ids`` (texts, metadata,
+    source rows and vectors alike); the load report counts them in a note.
+
+    Used to keep one document per near-duplicate cluster (:meth:`NearDuplicates.drop_ids`).
+    """
+    drop = {str(d) for d in doc_ids}
+    unknown = drop - set(corpus.ids)
+    if unknown:
+        raise ParameterError(f"corpus {corpus.name!r} has no documents with the ids {sorted(unknown)[:5]}")
+    if not drop:
+        return corpus
+    keep = [i for i, d in enumerate(corpus.ids) if d not in drop]
+    note = f"{len(drop):,} near-duplicates removed (one document kept per group)"
+    report = dataclasses.replace(corpus.report, n_documents=len(keep), notes=tuple(corpus.report.notes) + (note,))
+    return dataclasses.replace(
+        corpus, ids=tuple(corpus.ids[i] for i in keep), texts=tuple(corpus.texts[i] for i in keep),
+        metadata=corpus.metadata.iloc[keep].reset_index(drop=True),
+        source_rows=tuple(corpus.source_rows[i] for i in keep),
+        vectors=None if corpus.vectors is None else corpus.vectors[keep], report=report)

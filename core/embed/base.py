@@ -148,9 +148,9 @@ def resolve_precision(precision: str = "auto", *, device: str = "cpu") -> str:
         return "bf16" if native else "fp32"
     if precision == "bf16" and not native:
         warnings.warn(
-            f"precision='bf16' was requested but device {device!r} has no native bf16 support "
+            f"bf16 precision was requested but device {device!r} has no native bf16 support "
             "(no avx512_bf16/amx_bf16 CPU flag or no torch kernels); bf16 will be emulated and is "
-            "likely slower than precision='fp32'", CorpusCompassWarning, stacklevel=3)
+            "likely slower than fp32 precision", CorpusCompassWarning, stacklevel=3)
     return precision
 
 

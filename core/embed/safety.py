@@ -219,12 +219,12 @@ def _resolve_hub(name: str) -> tuple[Path, str]:
         raise ModelError(
             f"model {name!r} was not found: not a local directory, not in the local Hugging Face cache, "
             f"and the download failed ({'; '.join(failures)}); give a path to a sentence-transformers "
-            "model directory, or use model='default' for the bundled all-MiniLM-L6-v2")
+            "model directory, or use the bundled default model (all-MiniLM-L6-v2)")
     raise ModelError(
         f"model {name!r} was not found: not a local directory and not in the local Hugging Face "
         "cache; give a path to a sentence-transformers model directory, or set "
         f"{ALLOW_DOWNLOAD_ENV}=1 to let Corpus Compass download it once, or use "
-        "model='default' for the bundled all-MiniLM-L6-v2")
+        "the bundled default model (all-MiniLM-L6-v2)")
 
 
 def _locate(model: str) -> tuple[Path, str, str | None]:

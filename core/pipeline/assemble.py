@@ -31,7 +31,7 @@ def _test_rows(ctx: RunContext) -> list[dict[str, Any]]:
             note = ""
             if t.subsampled:
                 note = (f"seeded subsample: {t.n_used_a:,} of {t.n_a:,} and {t.n_used_b:,} of {t.n_b:,} "
-                        f"documents (max_test_n={t.max_n})")
+                        f"documents (at most {t.max_n:,} per corpus are used in a test)")
             rows.append({"test": _TEST_IDS.get(t.test, t.test), "reference": t.name_a, "other": t.name_b,
                          "statistic": t.statistic, "pvalue": t.pvalue, "effect_size": t.effect_size,
                          "effect_size_name": t.effect_size_name, "n_permutations": t.n_permutations,

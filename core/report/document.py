@@ -33,6 +33,7 @@ from core.report.html import (
     render_report,
     write_report,
 )
+from core.report.text_sections import mark_near_duplicates, near_duplicates_of, text_section
 from core.results.result import AnalysisResult
 
 __all__ = ["build_report_sections", "render_html_report", "write_html_report"]
@@ -80,7 +81,7 @@ def _overview(result: AnalysisResult) -> ReportSection:
     corpora = result.corpora[["corpus", "n_documents", "source", "text_column", "n_empty_removed",
                               "n_duplicates_removed"]].rename(columns={
         "n_documents": "documents", "text_column": "text column", "n_empty_removed": "empty rows removed",
-        "n_duplicates_removed": "duplicates removed", "source": "file"})
+        "n_duplicates_removed": "exact duplicates removed", "source": "file"})
     corpora["file"] = [Path(str(f)).name for f in corpora["file"]]
     model = result.manifest.get("model") or {}
     params = result.manifest.get("parameters") or {}
@@ -127,13 +128,11 @@ def _tests(result: AnalysisResult, alpha: float) -> ReportSection:
     blocks: list[Any] = _skipped_note(result, "depth", "tests")
     tests = result.tests
     if len(tests):
-        from core.report.ranking_charts import significance_chart
+        from core.report.readings import evidence_table
 
-        table = tests[["test", "reference", "other", "statistic", "pvalue", "pvalue_adjusted", "effect_size",
-                       "effect_size_name"]].rename(columns={
-            "pvalue": "p", "pvalue_adjusted": "p (Holm)", "effect_size": "effect size",
-            "effect_size_name": "effect size is"})
-        blocks.append(TableBlock(table, caption="One row per test and direction", max_chars=200))
+        blocks.append(TableBlock(evidence_table(tests), max_chars=200,
+                                 caption="One row per test and direction: effect size first (how large the "
+                                         "difference is), then the p-value (how sure the test is)"))
         # the depth rows' notes restate the intro; the others say when a test used a subsample
         notes = tests[(tests["note"].fillna("").str.len() > 0) & (tests["test"] != "depth")]
         perm = tests["n_permutations"].dropna()
@@ -143,9 +142,9 @@ def _tests(result: AnalysisResult, alpha: float) -> ReportSection:
         if len(notes):
             blocks.append(TableBlock(notes[["test", "reference", "other", "note"]], caption="Notes",
                                      max_chars=300))
-        blocks.append(ChartBlock(_spec(significance_chart(tests, alpha=alpha)),
-                                 caption=f"Holm-corrected p-values; points right of the dashed line are "
-                                         f"below {alpha:g}."))
+        blocks.append(Paragraph("Tests are compared by their effect sizes, not their p-values: the depth "
+                                "test's p-value has no floor, while a permutation test's cannot go below "
+                                "1 / (permutations + 1) however large the difference."))
     return ReportSection(
         "Statistical tests",
         "Depth rank-sum test (Seegmiller & Preum, EMNLP 2023), run in both directions: is the 'other' "
@@ -177,7 +176,7 @@ def _depth_frame(result: AnalysisResult) -> pd.DataFrame:
     return pd.DataFrame({"reference": own["corpus"], "corpus": own["corpus"], "depth": own["depth"]})
 
 
-def _depth(result: AnalysisResult) -> ReportSection:
+def _depth(result: AnalysisResult, groups: dict) -> ReportSection:
     blocks: list[Any] = _skipped_note(result, "depth")
     names = result.corpus_names
     if result.documents["depth"].notna().any():
@@ -198,7 +197,8 @@ def _depth(result: AnalysisResult) -> ReportSection:
             if not len(rows):
                 continue
             value = "depth" if kind in ("central", "outlying") else "P(other corpus)"
-            table = rows[["rank", "doc_id", "text", "value"]].rename(columns={"value": value})
+            table = mark_near_duplicates(rows[["rank", "doc_id", "text", "value"]], groups, corpus=name)
+            table = table.rename(columns={"value": value, "doc_id": "document id"})
             blocks.append(TableBlock(table, caption=f"{name}: {labels[kind]}", max_chars=220))
     return ReportSection(
         "Central, outlying and separating documents",
@@ -240,12 +240,19 @@ def _map(result: AnalysisResult, max_points: int, seed: int) -> ReportSection:
         blocks)
 
 
-def _hubness(result: AnalysisResult) -> ReportSection:
+def _hubness(result: AnalysisResult, groups: dict) -> ReportSection:
     blocks: list[Any] = _skipped_note(result, "hubness")
     if len(result.hubness):
-        table = result.hubness.rename(columns={"k_skewness": "k-skewness", "robin_hood": "Robin Hood",
-                                               "antihub_occurrence": "antihubs", "hub_occurrence": "hub share",
-                                               "knn_accuracy": "kNN corpus accuracy"})
+        table = result.hubness
+        if table["knn_accuracy"].isna().all():
+            table = table.drop(columns=["knn_accuracy"])
+        if table["note"].fillna("").eq("").all():
+            table = table.drop(columns=["note"])
+        table = table.rename(columns={"scope": "corpora", "method": "hubness reduction",
+                                      "k_skewness": "k-skewness", "robin_hood": "Robin Hood",
+                                      "antihub_occurrence": "antihubs", "hub_occurrence": "hub share",
+                                      "knn_accuracy": "neighbours from the same corpus", "approximate":
+                                      "approximate neighbours"})
         blocks.append(TableBlock(table, caption="Hubness per scope ('all' = corpora pooled) and method "
                                                 "('none' = the space as it is)", max_chars=200))
         docs = result.documents.dropna(subset=["k_occurrence"])
@@ -258,6 +265,8 @@ def _hubness(result: AnalysisResult) -> ReportSection:
                                              "others, in the pooled space; the dashed line marks k."))
     if len(result.hubs):
         hubs = pd.concat([result.hubs[result.hubs["kind"] == kind].head(_SHOW) for kind in ("hub", "antihub")])
+        hubs = mark_near_duplicates(hubs, groups).rename(columns={
+            "doc_id": "document id", "k_occurrence": "N_k (times a neighbour)"})
         blocks.append(TableBlock(hubs, caption="Hubs (in very many neighbour lists) and a sample of "
                                                       "antihubs (in none)", max_chars=200))
     return ReportSection(
@@ -389,8 +398,11 @@ def build_report_sections(result: AnalysisResult, *, map_max_points: int | None 
         raise ParameterError(f"map_max_points must be a positive integer, got {map_max_points!r}")
     seed = int(seed if seed is not None else params.get("seed", 0))
     alpha = float(params.get("alpha", 0.05))
-    sections = [_overview(result), _verdicts(result), _tests(result, alpha), _map(result, max_points, seed),
-                _depth(result), _hubness(result), _spread(result), _words(result)]
+    duplicates = near_duplicates_of(result)
+    groups = duplicates.cluster_of()
+    sections = [_overview(result), _verdicts(result), _tests(result, alpha), text_section(result, duplicates),
+                _map(result, max_points, seed), _depth(result, groups), _hubness(result, groups),
+                _spread(result), _words(result)]
     reason = result.skipped.get("models", "")
     if result.model_comparison or (reason and not reason.startswith(("not requested", "no second model"))):
         sections.append(_models(result))

@@ -410,7 +410,7 @@ body { margin: 0; color: var(--fg); background: #fff;
 header h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 6px; }
 .cc-subtitle { color: var(--muted); margin: 0 0 18px; }
 h2 { font-size: 1.4rem; margin: 2.2rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid var(--line); }
-p { margin: .5rem 0 .8rem; max-width: 80ch; overflow-wrap: anywhere; }
+p { margin: .5rem 0 .8rem; max-width: 80ch; overflow-wrap: break-word; word-break: normal; hyphens: manual; }
 .cc-intro { color: var(--muted); }
 nav.cc-toc { background: var(--stripe); border: 1px solid var(--line); border-radius: 6px; padding: 10px 18px; }
 nav.cc-toc h2 { font-size: 1rem; border: 0; margin: .2rem 0; }
@@ -431,7 +431,7 @@ table.cc-table { border-collapse: collapse; font-size: .9rem; min-width: 50%; }
 .cc-usages caption { text-align: left; padding: 4px 0 6px; }
 .cc-usages mark { background: #ffe08a; color: inherit; }
 .cc-table th, .cc-table td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left;
-  vertical-align: top; max-width: 46ch; overflow-wrap: anywhere; }
+  vertical-align: top; max-width: 46ch; overflow-wrap: break-word; word-break: normal; hyphens: manual; }
 .cc-table thead th { background: #eef1f4; position: sticky; top: 0; }
 .cc-table tbody tr:nth-child(even) { background: var(--stripe); }
 .cc-table td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -443,8 +443,8 @@ table.cc-table { border-collapse: collapse; font-size: .9rem; min-width: 50%; }
 img.cc-static { max-width: 100%; height: auto; }
 dl.cc-kv { display: grid; grid-template-columns: minmax(120px, max-content) 1fr; gap: 3px 16px;
   font-size: .92rem; margin: 8px 0; }
-dl.cc-kv dt { font-weight: 600; overflow-wrap: anywhere; }
-dl.cc-kv dd { margin: 0; overflow-wrap: anywhere; }
+dl.cc-kv dt { font-weight: 600; overflow-wrap: break-word; word-break: normal; hyphens: manual; }
+dl.cc-kv dd { margin: 0; overflow-wrap: break-word; word-break: normal; hyphens: manual; }
 dl.cc-kv dl.cc-kv { margin: 0; }
 footer { color: var(--muted); font-size: .85rem; margin-top: 3rem; border-top: 1px solid var(--line);
   padding-top: .6rem; }

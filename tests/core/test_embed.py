@@ -291,7 +291,7 @@ def test_unknown_model_refused_with_exact_message(tmp_path, monkeypatch):
     assert str(info.value) == (
         "model 'xyz' was not found: not a local directory and not in the local Hugging Face cache; "
         "give a path to a sentence-transformers model directory, or set CORPUS_COMPASS_ALLOW_DOWNLOAD=1 "
-        "to let Corpus Compass download it once, or use model='default' for the bundled all-MiniLM-L6-v2")
+        "to let Corpus Compass download it once, or use the bundled default model (all-MiniLM-L6-v2)")
     with pytest.raises(ModelError, match="'./no/such/dir' was not found: not a local directory"):
         load_embedder("./no/such/dir")
 

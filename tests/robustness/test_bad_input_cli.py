@@ -106,8 +106,8 @@ def test_embed_with_an_unknown_model_keeps_the_earlier_output(capsys, tmp_path: 
     assert stderr == (
         "corpus-compass embed: error: model 'no-such-model' was not found: not a local directory and not in "
         "the local Hugging Face cache; give a path to a sentence-transformers model directory, or set "
-        "CORPUS_COMPASS_ALLOW_DOWNLOAD=1 to let Corpus Compass download it once, or use model='default' for "
-        "the bundled all-MiniLM-L6-v2\n")
+        "CORPUS_COMPASS_ALLOW_DOWNLOAD=1 to let Corpus Compass download it once, or use the bundled default model "
+        "(all-MiniLM-L6-v2)\n")
     assert _digest(out.parent) == before
 
 
@@ -261,5 +261,5 @@ def test_compare_with_an_unknown_model(capsys, tmp_path: Path, monkeypatch) -> N
                 "--model", "no-such-model") == (
         2, "", ("corpus-compass compare: error: model 'no-such-model' was not found: not a local directory and "
         "not in the local Hugging Face cache; give a path to a sentence-transformers model directory, or set "
-        "CORPUS_COMPASS_ALLOW_DOWNLOAD=1 to let Corpus Compass download it once, or use model='default' for "
-        "the bundled all-MiniLM-L6-v2\n"))
+        "CORPUS_COMPASS_ALLOW_DOWNLOAD=1 to let Corpus Compass download it once, or use the bundled default model "
+        "(all-MiniLM-L6-v2)\n"))

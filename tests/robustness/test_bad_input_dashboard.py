@@ -265,7 +265,7 @@ def test_unknown_model_keeps_the_corpora_and_the_earlier_result(session, monkeyp
     assert _errors(session) == [
         ("The analysis could not run: model 'no-such-model' was not found: not a local directory and not in the "
         "local Hugging Face cache; give a path to a sentence-transformers model directory, or set "
-        "CORPUS_COMPASS_ALLOW_DOWNLOAD=1 to let Corpus Compass download it once, or use model='default' for "
-        "the bundled all-MiniLM-L6-v2")]
+        "CORPUS_COMPASS_ALLOW_DOWNLOAD=1 to let Corpus Compass download it once, or use the bundled default model "
+        "(all-MiniLM-L6-v2)")]
     assert session.session_state["cc_result"] is result
     assert list(session.session_state["cc_corpora"]) == ["games", "science"]

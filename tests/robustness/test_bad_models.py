@@ -51,7 +51,7 @@ def no_hub(tmp_path, monkeypatch):
 
 NOT_FOUND = ("model {!r} was not found: not a local directory and not in the local Hugging Face cache; give a "
              "path to a sentence-transformers model directory, or set CORPUS_COMPASS_ALLOW_DOWNLOAD=1 to let "
-             "Corpus Compass download it once, or use model='default' for the bundled all-MiniLM-L6-v2")
+             "Corpus Compass download it once, or use the bundled default model (all-MiniLM-L6-v2)")
 
 
 @pytest.mark.parametrize("name", ["no-such-model", "someone/unknown-model"])
@@ -67,7 +67,7 @@ def test_url_as_model_name_is_never_fetched(no_hub) -> None:
     assert str(info.value) == (
         "model 'https://example.invalid/model' was not found: not a local directory and not in the local "
         "Hugging Face cache; give a path to a sentence-transformers model directory, or use "
-        "model='default' for the bundled all-MiniLM-L6-v2")
+        "the bundled default model (all-MiniLM-L6-v2)")
 
 
 def test_valid_tiny_model_loads_the_same_every_time(tiny: Path) -> None:

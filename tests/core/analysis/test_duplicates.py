@@ -67,3 +67,19 @@ def test_bad_parameters():
         near_duplicates(["a"], ["1"], ["x"], threshold=0)
     with pytest.raises(ParameterError, match="same length"):
         near_duplicates(["a"], ["1", "2"], ["x"])
+
+
+def test_keep_one_per_cluster_removes_the_others_and_says_so():
+    from core.analysis.duplicates import without_documents
+    from core.corpus import Corpus
+
+    texts = [PACK.format(lang, lang) for lang in LANGS[:3]] + OTHER[:2]
+    corpus = Corpus.from_texts(texts, name="g", ids=["a", "b", "c", "d", "e"])
+    found = near_duplicates(["g"] * 5, list(corpus.ids), list(corpus.texts))
+    kept = without_documents(corpus, found.drop_ids()["g"])
+    assert kept.ids == ("a", "d", "e") and kept.texts == (texts[0], texts[3], texts[4])
+    assert kept.source_rows == (0, 3, 4) and len(kept.metadata) == 3
+    assert kept.report.n_documents == 3
+    assert kept.report.notes[-1] == "2 near-duplicates removed (one document kept per group)"
+    with pytest.raises(ParameterError, match="no documents with the ids"):
+        without_documents(corpus, ["zz"])

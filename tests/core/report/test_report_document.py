@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from html.parser import HTMLParser
 
 import numpy as np
@@ -61,7 +63,8 @@ def result(fake_embedder) -> AnalysisResult:
 
 def test_sections_and_skip_notes(result):
     titles = [s.title for s in build_report_sections(result)]
-    assert titles == ["Overview", "Verdict", "Statistical tests", "Map of the documents",
+    assert titles == ["Overview", "Verdict", "Statistical tests", "Distinctive words and near-duplicates",
+                      "Map of the documents",
                       "Central, outlying and separating documents", "Hubness", "Spread and symmetry",
                       "Word shift", "Run time"]
     html = render_html_report(result)
@@ -133,7 +136,7 @@ def test_report_renders_offline_in_chromium(chromium, result, tmp_path):
     try:
         page.goto(url)
         n = page.locator("div.cc-chart").count()
-        assert n == 5  # tests, map, depth, k-occurrence, eigenspectrum
+        assert n == 4  # map, depth, k-occurrence, eigenspectrum (the tests are a table, not a p-value chart)
         page.wait_for_function(
             f"document.querySelectorAll('div.cc-chart[data-cc-rendered]').length === {n}", timeout=60_000)
         states = page.eval_on_selector_all("div.cc-chart", "els => els.map(e => e.dataset.ccRendered)")
@@ -174,3 +177,18 @@ def test_word_shift_section_says_what_stands_out_and_shows_escaped_usages():
     assert "shift (model&#x27;s token vectors)" not in html  # a method that did not run has no column
     nothing = render_html_report(_words_result(False))
     assert "No word stands out: none of the 2 words compared between a and b" in nothing
+
+
+def test_report_reads_for_people(result):
+    """p-values in words with each test's floor, no words broken mid-token, no developer words, the
+    distinctive words and the near-duplicate marks."""
+    html = render_html_report(result)
+    assert "overflow-wrap: anywhere" not in html and "word-break: normal" in html
+    # the readable part: everything before the reproducibility manifest (a record of raw settings)
+    text = html.split('<section id="manifest">', 1)[0]
+    assert "smallest possible p" in text and ("p &lt; 0.001" in text or "p = " in text)
+    assert not re.search(r"\d\.\d+e-\d", text)  # no scientific notation in what people read
+    assert "METHODS.md" not in html
+    for word in ("--skip", "text_column=", "n_empty_removed", "k_occurrence", "max_test_n"):
+        assert word not in text, word
+    assert "Distinctive words and near-duplicates" in html and "most distinctive words" in html
