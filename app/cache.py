@@ -221,12 +221,10 @@ def result_duplicates(_result: Any, token: str) -> Any:
 @st.cache_data(show_spinner="Finding the distinctive words…", max_entries=8)
 def result_distinctive(_result: Any, token: str, names: tuple[str, ...] | None = None) -> Any:
     """Distinctive words of the corpora of an analysis result (``names``: only these corpora)."""
-    from core.analysis.distinctive import distinctive_words as find
+    from core.report.text_sections import distinctive_table
 
     docs = _result.documents
-    if names is not None:
-        docs = docs[docs["corpus"].isin(names)]
-    return find(list(docs["corpus"]), list(docs["text"]), top=30)
+    return distinctive_table(docs if names is None else docs[docs["corpus"].isin(names)], top=30)
 
 
 @st.cache_data(show_spinner="Counting words…", max_entries=8)

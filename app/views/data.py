@@ -29,19 +29,23 @@ INFER = "(infer)"
 NO_VECTORS = "(none)"
 
 
-def _load_upload(upload) -> None:
-    """Read a chosen file at once (text column inferred) and add it as a corpus; errors are kept."""
+def _load_upload(upload, text_column: str | None = None) -> bool:
+    """Read a chosen file at once (text column inferred unless given) and add it as a corpus; a problem
+    is kept as a message for that file (replacing an earlier one). True when it was loaded."""
     data = upload.getvalue()
+    errors = state.load_errors()
+    errors[:] = [(f, m) for f, m in errors if f != upload.name]
     try:
-        corpus = cache.parse_upload(data, upload.name)
+        corpus = cache.parse_upload(data, upload.name, text_column)
     except CorpusCompassError as exc:
-        state.load_errors().append((upload.name, str(exc)))
+        errors.append((upload.name, str(exc)))
         state.added_uploads()[upload.file_id] = None
-        return
+        return False
     used = state.add_corpus(corpus, name=upload.name.rsplit(".", 1)[0] or corpus.name)
     state.added_uploads()[upload.file_id] = used
     state.input_hashes()[used] = hashlib.sha256(data).hexdigest()
     state.uploaded()[used] = (upload.name, data)
+    return True
 
 
 def _columns_editor(name: str, corpus) -> None:
@@ -156,7 +160,22 @@ else:
             st.rerun()
         errors = state.load_errors()
         for filename, message in errors:
-            st.error(f"**{md(filename)}** could not be loaded: {md(message)}", icon=":material/error:")
+            st.error(md(message), icon=":material/error:")  # every message names its file
+        for upload in uploads or []:
+            if state.added_uploads().get(upload.file_id, "") is not None:
+                continue  # loaded (or not yet tried)
+            try:
+                columns = available_columns(upload.getvalue(), upload.name)
+            except CorpusCompassError:
+                continue  # the file itself cannot be read: its message says why
+            pick, go = st.columns([3, 2], vertical_alignment="bottom")
+            column = pick.selectbox(f"Text column of {md(upload.name)}", columns,
+                                    key=f"text_col_{upload.file_id}")
+            if go.button("Load with this column", key=f"load_with_{upload.file_id}"):
+                if _load_upload(upload, column):
+                    used = state.added_uploads()[upload.file_id]
+                    state.set_flash(f"Loaded “{md(used)}” ({len(state.corpora()[used]):,} documents).")
+                st.rerun()
         if errors and st.button("Dismiss these messages", key="dismiss_errors"):
             errors.clear()
             st.rerun()

@@ -23,12 +23,12 @@ def near_duplicates_of(result: Any) -> Any:
     return near_duplicates(list(docs["corpus"]), list(docs["doc_id"]), list(docs["text"]))
 
 
-def distinctive_table(result: Any, *, top: int = 30) -> pd.DataFrame:
-    """Distinctive words of each corpus of ``result`` against the others (empty with fewer than two)."""
+def distinctive_table(docs: pd.DataFrame, *, top: int = 30) -> pd.DataFrame:
+    """Distinctive words of each corpus of a result's ``documents`` table (columns ``corpus`` and
+    ``text``) against the others; empty with fewer than two corpora."""
     from core.analysis.distinctive import DISTINCTIVE_COLUMNS, distinctive_words
     from core.exceptions import InsufficientDataError
 
-    docs = result.documents
     if docs["corpus"].nunique() < 2:
         return pd.DataFrame(columns=DISTINCTIVE_COLUMNS)
     try:
@@ -52,7 +52,7 @@ def mark_near_duplicates(frame: pd.DataFrame, groups: dict[tuple[str, str], tupl
 def text_section(result: Any, duplicates: Any) -> ReportSection:
     """The section "Distinctive words and near-duplicates"."""
     blocks: list[Any] = []
-    words = distinctive_table(result)
+    words = distinctive_table(result.documents)
     for name in dict.fromkeys(words["corpus"]):
         part = words[words["corpus"] == name].head(_WORDS_SHOWN)
         table = part[["rank", "word", "z", "count", "count_others"]].rename(columns={

@@ -55,42 +55,62 @@ def test_unreadable_uploads_show_a_message_and_keep_the_loaded_corpora(app: AppT
 
 def test_a_file_without_a_text_column_shows_a_message_and_keeps_the_loaded_corpora(app: AppTest) -> None:
     _upload(app, "numbers.csv", b"a,b\n1,2\n3,4\n")
-    assert app.selectbox(key=next(s.key for s in app.selectbox if s.key.startswith("text_col_"))).options == [
-        "(infer)", "a", "b"]
-    add = next(b for b in app.button if b.key.startswith("add_"))
-    add.click().run()
     assert not app.exception
     errors = _errors(app)
     assert len(errors) == 1 and "numbers.csv: no column holds text" in errors[0]
+    assert "text_column=" not in errors[0]
+    assert _loaded(app) == ["games", "science", "libdevel"]
+    # the columns are offered to choose from; a column of numbers is refused with its own message
+    pick = next(s for s in app.selectbox if s.key.startswith("text_col_"))
+    assert pick.options == ["a", "b"]
+    pick.set_value("a")
+    next(b for b in app.button if b.key.startswith("load_with_")).click().run()
+    errors = _errors(app)
+    assert len(errors) == 1 and "column 'a' of numbers.csv holds no text" in errors[0]
     assert _loaded(app) == ["games", "science", "libdevel"]
 
 
-def test_a_good_upload_with_chosen_columns(app: AppTest) -> None:
+def test_an_upload_loads_at_once_and_its_columns_change_afterwards(app: AppTest) -> None:
     _upload(app, "pets.csv", GOOD)
-    text_col = next(s for s in app.selectbox if s.key.startswith("text_col_"))
-    assert text_col.options == ["(infer)", "id", "text", "label"]
-    text_col.set_value("text")
-    next(m for m in app.multiselect if m.key.startswith("meta_")).set_value(["label"])
-    next(t for t in app.text_input if t.key.startswith("name_")).set_value("pets")
-    app.run()
-    next(b for b in app.button if b.key.startswith("add_")).click().run()
     assert not app.exception
-    assert any("Added “pets”: 3 documents." in plain(s.value) for s in app.success)
+    # no further click: the file is a corpus, its text column inferred
+    assert _loaded(app) == ["games", "science", "libdevel", "pets"]
+    assert any("Loaded “pets” (3 documents)." in plain(s.value) for s in app.success)
     corpus = app.session_state[state.CORPORA]["pets"]
-    assert corpus.texts[0] == "the cat sat on the mat"
-    assert list(corpus.metadata.columns) == ["label"]
+    assert corpus.texts[0] == "the cat sat on the mat" and corpus.report.text_column_inferred
     assert len(app.session_state[state.INPUT_HASHES]["pets"]) == 64
+    shown = plain(texts(app))
+    assert "text column “text”: the longest mean length" in shown
+    text_col = app.selectbox(key="text_col_pets")
+    assert text_col.value == "text" and text_col.options == ["id", "text", "label"]
+    # label columns chosen afterwards: the file is read again at once
+    app.multiselect(key="meta_pets").set_value(["label"]).run()
+    assert not app.exception
+    assert list(app.session_state[state.CORPORA]["pets"].metadata.columns) == ["label"]
+    # another text column, and a new name
+    app.selectbox(key="text_col_pets").set_value("label").run()
+    assert app.session_state[state.CORPORA]["pets"].texts == ("a", "b")  # duplicates removed
+    app.text_input(key="name_pets").set_value("animals").run()
+    assert _loaded(app) == ["games", "science", "libdevel", "animals"]
+    assert "animals" in app.session_state[state.INPUT_HASHES]
     overview = app.dataframe[0].value
-    assert overview[overview["corpus"] == "pets"]["documents"].iloc[0] == 3
+    assert overview[overview["corpus"] == "animals"]["documents"].iloc[0] == 2
+
+
+def test_two_files_chosen_at_once_both_load(app: AppTest) -> None:
+    app.get("file_uploader")[0].set_value([("one.csv", GOOD, "text/csv"),
+                                           ("two.txt", b"first line\nsecond line\n", "text/plain")])
+    app.run()
+    assert not app.exception and not app.error
+    assert _loaded(app) == ["games", "science", "libdevel", "one", "two"]
+    assert any("Loaded “one” (3 documents), “two” (2 documents)." in plain(s.value) for s in app.success)
 
 
 def test_an_upload_with_a_vector_column(app: AppTest) -> None:
-    data = b'text,vec\nalpha beta,"[1, 0, 0]"\ngamma delta,"[0, 1, 0]"\n'
+    data = b'text,vec\nalpha beta gamma,"[1, 0, 0]"\ngamma delta epsilon,"[0, 1, 0]"\n'
     _upload(app, "vecs.csv", data)
-    next(s for s in app.selectbox if s.key.startswith("text_col_")).set_value("text")
-    next(s for s in app.selectbox if s.key.startswith("vec_col_")).set_value("vec")
-    app.run()
-    next(b for b in app.button if b.key.startswith("add_")).click().run()
+    assert app.session_state[state.CORPORA]["vecs"].vectors is None
+    app.selectbox(key="vec_col_vecs").set_value("vec").run()
     assert not app.exception and not app.error
     corpus = app.session_state[state.CORPORA]["vecs"]
     np.testing.assert_array_equal(corpus.vectors, [[1, 0, 0], [0, 1, 0]])
@@ -102,7 +122,6 @@ def test_attach_precomputed_vectors_from_npy() -> None:
     at.run()
     at.get("file_uploader")[0].set_value(("pets.csv", GOOD, "text/csv"))
     at.run()
-    next(b for b in at.button if b.key.startswith("add_")).click().run()
     uploader = next(u for u in at.get("file_uploader") if u.proto.label.startswith("Vectors for pets"))
     good, bad = io.BytesIO(), io.BytesIO()
     np.save(good, np.eye(3, 4, dtype=np.float32))

@@ -65,10 +65,10 @@ def _upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
 
 
 def _add(at: AppTest, *, text_column: str | None = None) -> AppTest:
+    """A chosen file loads at once; with ``text_column``, choose that column for it afterwards."""
     if text_column is not None:
         next(s for s in at.selectbox if s.key and s.key.startswith("text_col_")).set_value(text_column)
-    next(b for b in at.button if b.key and b.key.startswith("add_")).click()
-    at.run()
+        at.run()
     assert not at.exception, at.exception
     return at
 
@@ -112,9 +112,6 @@ UPLOAD_CASES = [
     ("duplicate-columns", "dup.csv", b"text,text\na,b\n", None,
      ("dup.csv has duplicate column names: 'text' is both column 1 and column 2. Rename them so each column "
      "has a unique name.")),
-    ("numeric-text-column", "numbers.csv", b"text,label\n1,a\n2,b\n", "text",
-     ("column 'text' of numbers.csv holds no text (only numbers or other non-text values); choose the column "
-     "with the documents, one of ['text', 'label']")),
     ("bad-jsonl", "bad.jsonl", b'{"text": "ok"}\n{"text": \n', None,
      "bad.jsonl, line 2: not valid JSON (Expecting value at column 9)."),
 ]
@@ -130,6 +127,19 @@ def test_bad_upload_shows_the_message_and_keeps_the_corpora(session, filename, d
     assert _errors(session) == [message]
     assert _listed(session) == before
     _upload(session)  # clear the uploader for the next case
+
+
+def test_choosing_a_numeric_text_column_afterwards_keeps_the_loaded_version(session) -> None:
+    before = _listed(session)
+    _upload(session, ("numbers.csv", b"text,label\n1,alpha\n2,beta\n"))
+    assert _listed(session) == [*before, "numbers"]  # loaded at once, the text column inferred
+    assert session.session_state["cc_corpora"]["numbers"].texts == ("alpha", "beta")
+    _add(session, text_column="text")
+    assert _errors(session) == [
+        "numbers.csv was kept as it was: column 'text' of numbers.csv holds no text (only numbers or other "
+        "non-text values); choose the column with the documents, one of ['text', 'label']"]
+    assert session.session_state["cc_corpora"]["numbers"].texts == ("alpha", "beta")
+    _upload(session)
 
 
 def test_mixed_encodings_upload_loads_with_a_note(session) -> None:
@@ -169,11 +179,8 @@ def test_fifty_files_at_once_one_of_them_broken(session) -> None:
     _upload(session, *files)
     assert _errors(session) == [("part23.csv could not be read as CSV: data row 1 (line 2) has 3 fields but the "
                                 "header has 2.")]
-    adds = [b for b in session.button if b.key and b.key.startswith("add_")]
-    assert len(adds) == 49
-    adds[0].click()
-    session.run()
-    assert _listed(session) == [*before, "part00"]
+    # the 49 good files loaded at once, with no further click
+    assert _listed(session) == [*before, *(f"part{i:02d}" for i in range(50) if i != 23)]
     _upload(session)
 
 
