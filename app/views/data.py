@@ -261,9 +261,10 @@ if duplicates.n_clusters == 0:
     st.success(f"No near-duplicates among the {duplicates.n_documents:,} documents.",
                icon=":material/check_circle:")
 else:
+    groups_word = "group" if duplicates.n_clusters == 1 else "groups"
     st.warning(f"**{duplicates.n_in_clusters:,} of {duplicates.n_documents:,} documents** form "
-               f"**{duplicates.n_clusters:,} groups** of near-duplicates; keeping one document per group "
-               f"would remove {duplicates.n_removable:,}.", icon=":material/content_copy:")
+               f"**{duplicates.n_clusters:,} {groups_word}** of near-duplicates; keeping one document per "
+               f"group would remove {duplicates.n_removable:,}.", icon=":material/content_copy:")
     groups = duplicates.clusters.groupby("cluster", sort=True).agg(
         documents=("size", "first"), corpora=("corpus", lambda s: ", ".join(dict.fromkeys(s))),
         example=("text", "first")).reset_index().rename(columns={"cluster": "group"})

@@ -47,7 +47,7 @@ def test_run_shows_the_pipeline_numbers_and_reuses_the_cache(two_small, isolated
     at.button(key="run_analysis").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    assert any("The analysis is ready for these settings" in s.value for s in at.success)
+    assert any("The analysis is ready for these corpora and settings" in s.value for s in at.success)
     result = at.session_state[state.RESULT]
 
     from core.pipeline.run import run_analysis

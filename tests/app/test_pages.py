@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from app.text import md
+from core.report.readings import format_p
 from core.results.queries import (
     k_occurrence_summary,
     shift_ranking,
@@ -39,7 +40,9 @@ def test_every_result_page_explains_its_numbers_and_cites_the_method(page: str, 
     shown = texts(at)
     assert len(at.title) == 1
     if page != "report":
-        assert "Method:" in shown and "METHODS.md §" in shown
+        assert "Method:" in shown
+        assert any(link.proto.label == "How this is computed (methods)" for link in at.get("page_link"))
+    assert "METHODS.md" not in shown
 
 
 def test_map_page(analysis_result: AnalysisResult) -> None:
@@ -71,11 +74,17 @@ def test_compare_page_shows_the_verdict_and_tests(analysis_result: AnalysisResul
     expected = analysis_result.depth_tests
     expected = expected[expected["reference"].isin(["games", "science"]) & expected["other"].isin(["games", "science"])]
     assert depth["W"].tolist() == pytest.approx(expected["W"].tolist())
-    assert depth["pvalue"].tolist() == pytest.approx(expected["pvalue"].tolist())
+    assert depth["p"].tolist() == [format_p(p) for p in expected["pvalue"]]  # "p < 0.001", never 8.4e-202
     assert depth["Q"].tolist() == pytest.approx(expected["Q"].tolist())
     tests = at.dataframe[1].value
-    assert set(tests["test"]) == {"depth", "mmd", "energy", "classifier"}
-    assert (tests["pvalue_adjusted"] >= tests["pvalue"]).all()  # Holm never lowers a p-value
+    assert set(tests["test"]) == {"Depth rank-sum test", "MMD", "Energy distance", "Classifier test"}
+    # each permutation test states its floor, 1 / (199 + 1); the depth test has none
+    floors = dict(zip(tests["test"], tests["smallest possible p"]))
+    assert floors["MMD"] == "0.005 (199 permutations)" and floors["Depth rank-sum test"].startswith("no floor")
+    assert tests["effect size"].str.contains("AUC = ").any()
+    assert not any("e-" in p for p in tests["p"])
+    # no chart of p-values across tests with different floors
+    assert not at.get("vega_lite_chart")
     # the pair selector switches the verdict
     at.selectbox(key="compare_pair").set_value(("science", "libdevel")).run()
     other = analysis_result.verdicts
@@ -96,19 +105,35 @@ def test_compare_page_lists_central_and_outlying_documents(analysis_result: Anal
 
 def test_geometry_page(analysis_result: AnalysisResult) -> None:
     at = open_page("geometry", analysis_result)
-    hub = at.dataframe[0].value
-    pd.testing.assert_frame_equal(hub.reset_index(drop=True), analysis_result.hubness)
-    assert set(hub["method"]) == {"none", "csls"}  # before and after the reduction
+    reading = at.dataframe[0].value
+    pooled = analysis_result.hubness
+    pooled = pooled[(pooled["scope"] == "all") & (pooled["method"] == "none")].iloc[0]
+    assert reading["measure"].tolist()[:2] == ["k-skewness", "Robin Hood index"]
+    assert reading["value"].iloc[0] == f"{pooled['k_skewness']:.3g}"
+    assert (reading["what this value means here"].str.len() > 10).all()
+    assert "None" not in reading["value"].tolist()
+    hub = at.dataframe[1].value
+    assert hub["k_skewness"].tolist() == pytest.approx(analysis_result.hubness["k_skewness"].tolist())
+    assert set(hub["method"]) == {"none (as embedded)", "CSLS"}  # before and after the reduction
+    assert "note" not in hub.columns
+    if analysis_result.hubness["knn_accuracy"].isna().all():
+        assert "knn_accuracy" not in hub.columns  # never a column of "None"
     k = int(analysis_result.hubness["k"].iloc[0])
-    summary = at.dataframe[1].value
+    summary = at.dataframe[2].value
     pd.testing.assert_frame_equal(summary.reset_index(drop=True),
                                   k_occurrence_summary(analysis_result.documents, k=k))
     shown = texts(at)
     assert "IsoScore" in shown and "poor measure of spread" in shown
     spread = next(d.value for d in at.dataframe if "isoscore" in d.value.columns)
     assert spread["isoscore"].tolist() == pytest.approx(analysis_result.spread["isoscore"].tolist())
-    symmetry = next(d.value for d in at.dataframe if "first_moment" in d.value.columns)
-    assert set(symmetry["space"]) == set(analysis_result.symmetry["space"])
+    symmetry = next(d.value for d in at.dataframe if "centring score before" in d.value.columns)
+    sym = analysis_result.symmetry
+    after = sym[sym["space"] != "model embeddings"]
+    assert set(symmetry["transform"]) == set(after["space"])
+    assert symmetry["centring score after"].tolist() == pytest.approx(after["first_moment"].tolist())
+    before = sym[sym["space"] == "model embeddings"].set_index("corpus")["first_moment"]
+    assert symmetry["centring score before"].tolist() == pytest.approx(
+        [before["all" if c == "all corpora" else c] for c in symmetry["corpus"]])
 
 
 def test_models_page(analysis_result: AnalysisResult) -> None:
@@ -119,7 +144,12 @@ def test_models_page(analysis_result: AnalysisResult) -> None:
     assert metrics["kNN overlap"] == f"{mc['knn_jaccard']:.3g}"
     assert metrics["retrieval MRR"] == f"{mc['mrr']:.3g}"
     assert metrics["linear CKA"] == f"{mc['cka']:.3g}"
-    table = at.dataframe[0].value
+    reading = at.dataframe[0].value.set_index("measure")
+    shared = 2 * mc["knn_jaccard"] / (1 + mc["knn_jaccard"]) * mc["k"]
+    assert f"about {shared:.1f} of a document's {int(mc['k'])} neighbours" in reading.loc["kNN overlap",
+                                                                                      "what this value means here"]
+    assert "0.8–1" in reading.loc["relative cosine", "typical range"]
+    table = at.dataframe[1].value
     assert table["doc_id"].tolist() == analysis_result.model_documents["doc_id"].head(200).tolist()
 
 
@@ -131,7 +161,8 @@ def test_models_page_without_a_second_model_explains_what_to_do(analysis_result:
                      skipped={**analysis_result.skipped, "models": "no second model given"})
     at = open_page("models", single)
     assert "No second model was run" in plain(texts(at))
-    assert "second model" in plain(texts(at))
+    assert "second model" in plain(texts(at)) and "`fast`" in texts(at)
+    assert "`default`" not in texts(at)
     assert not at.metric
 
 
