@@ -159,6 +159,8 @@ else:
                                                      for n in loaded_now) + ".")
             st.rerun()
         errors = state.load_errors()
+        # a message stays while its file is chosen (removing the file from the list removes it)
+        errors[:] = [(f, m) for f, m in errors if f in {u.name for u in uploads or []}]
         for filename, message in errors:
             st.error(md(message), icon=":material/error:")  # every message names its file
         for upload in uploads or []:
