@@ -12,13 +12,6 @@ from core.report.charts import eigenspectrum_chart, k_occurrence_histogram
 from core.report.readings import geometry_readings, symmetry_table
 from core.results.queries import k_occurrence_summary
 
-READING_CONFIG = {
-    "measure": st.column_config.TextColumn("measure", width="small"),
-    "value": st.column_config.TextColumn("value", width="small"),
-    "what it measures": st.column_config.TextColumn("what it measures", width="medium"),
-    "typical range": st.column_config.TextColumn("typical range", width="medium"),
-    "what this value means here": st.column_config.TextColumn("what this value means here", width="large"),
-}
 METHOD_LABELS = {"none": "none (as embedded)", "mp_empirical": "mutual proximity (empirical)",
                  "mp_gaussian": "mutual proximity (Gaussian)", "local_scaling": "local scaling",
                  "nicdm": "NICDM", "csls": "CSLS", "dissim_local": "DisSimLocal"}
@@ -45,8 +38,7 @@ with hub_tab:
         row = (pooled if len(pooled) else hubness).iloc[0].to_dict() if len(hubness) else None
         if row is not None:
             st.markdown(f"**What the numbers say** (all corpora pooled, k = {k}, before any reduction)")
-            st.dataframe(geometry_readings(row, None, k=k), hide_index=True, width="stretch",
-                         column_config=READING_CONFIG)
+            st.table(geometry_readings(row, None, k=k), hide_index=True)
         methods = list(dict.fromkeys(hubness["method"]))
         if len(methods) > 1:
             st.markdown("**Before and after the reduction** (“none” is the space as embedded).")
@@ -109,8 +101,7 @@ with spread_tab:
             pick = corpus_names[0] if len(corpus_names) == 1 else st.selectbox(
                 "Reading for the corpus", corpus_names, key="spread_reading_corpus")
             row = result.spread[result.spread["corpus"] == pick].iloc[0].to_dict()
-            st.dataframe(geometry_readings(None, row, k=1, corpus=pick), hide_index=True, width="stretch",
-                         column_config=READING_CONFIG)
+            st.table(geometry_readings(None, row, k=1, corpus=pick), hide_index=True)
             st.dataframe(result.spread, hide_index=True, width="stretch", column_config={
                 c: st.column_config.NumberColumn(label, format="%.4f") for c, label in
                 [("isoscore", "IsoScore"), ("eee", "EEE"), ("vrm", "VRM"), ("average_cosine", "average cosine")]})

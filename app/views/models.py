@@ -44,12 +44,7 @@ metrics = [("relative cosine", "relative_cosine", "mean cosine between the two r
 for col, (label, key, help_text) in zip(cols, metrics):
     col.metric(label, fmt_num(comparison.get(key)), help=help_text)
 st.markdown("**What the numbers say**")
-st.dataframe(model_readings(comparison), hide_index=True, width="stretch", column_config={
-    "measure": st.column_config.TextColumn("measure", width="small"),
-    "value": st.column_config.TextColumn("value", width="small"),
-    "what it measures": st.column_config.TextColumn("what it measures", width="medium"),
-    "typical range": st.column_config.TextColumn("typical range", width="medium"),
-    "what this value means here": st.column_config.TextColumn("what this value means here", width="large")})
+st.table(model_readings(comparison), hide_index=True)
 st.caption("The relative cosine is high for almost any two models (both see the same broad topics); the "
            "kNN overlap and MRR show whether they agree on which documents are closest.")
 

@@ -76,12 +76,12 @@ def test_compare_page_shows_the_verdict_and_tests(analysis_result: AnalysisResul
     assert depth["W"].tolist() == pytest.approx(expected["W"].tolist())
     assert depth["p"].tolist() == [format_p(p) for p in expected["pvalue"]]  # "p < 0.001", never 8.4e-202
     assert depth["Q"].tolist() == pytest.approx(expected["Q"].tolist())
-    tests = at.dataframe[1].value
+    tests = at.table[0].value
     assert set(tests["test"]) == {"Depth rank-sum test", "MMD", "Energy distance", "Classifier test"}
     # each permutation test states its floor, 1 / (199 + 1); the depth test has none
     floors = dict(zip(tests["test"], tests["smallest possible p"]))
     assert floors["MMD"] == "0.005 (199 permutations)" and floors["Depth rank-sum test"].startswith("no floor")
-    assert tests["effect size"].str.contains("AUC = ").any()
+    assert tests["effect size (how large)"].str.contains("AUC = ").any()
     assert not any("e-" in p for p in tests["p"])
     # no chart of p-values across tests with different floors
     assert not at.get("vega_lite_chart")
@@ -105,21 +105,21 @@ def test_compare_page_lists_central_and_outlying_documents(analysis_result: Anal
 
 def test_geometry_page(analysis_result: AnalysisResult) -> None:
     at = open_page("geometry", analysis_result)
-    reading = at.dataframe[0].value
+    reading = at.table[0].value
     pooled = analysis_result.hubness
     pooled = pooled[(pooled["scope"] == "all") & (pooled["method"] == "none")].iloc[0]
     assert reading["measure"].tolist()[:2] == ["k-skewness", "Robin Hood index"]
     assert reading["value"].iloc[0] == f"{pooled['k_skewness']:.3g}"
     assert (reading["what this value means here"].str.len() > 10).all()
     assert "None" not in reading["value"].tolist()
-    hub = at.dataframe[1].value
+    hub = at.dataframe[0].value
     assert hub["k_skewness"].tolist() == pytest.approx(analysis_result.hubness["k_skewness"].tolist())
     assert set(hub["method"]) == {"none (as embedded)", "CSLS"}  # before and after the reduction
     assert "note" not in hub.columns
     if analysis_result.hubness["knn_accuracy"].isna().all():
         assert "knn_accuracy" not in hub.columns  # never a column of "None"
     k = int(analysis_result.hubness["k"].iloc[0])
-    summary = at.dataframe[2].value
+    summary = at.dataframe[1].value
     pd.testing.assert_frame_equal(summary.reset_index(drop=True),
                                   k_occurrence_summary(analysis_result.documents, k=k))
     shown = texts(at)
@@ -144,12 +144,12 @@ def test_models_page(analysis_result: AnalysisResult) -> None:
     assert metrics["kNN overlap"] == f"{mc['knn_jaccard']:.3g}"
     assert metrics["retrieval MRR"] == f"{mc['mrr']:.3g}"
     assert metrics["linear CKA"] == f"{mc['cka']:.3g}"
-    reading = at.dataframe[0].value.set_index("measure")
+    reading = at.table[0].value.set_index("measure")
     shared = 2 * mc["knn_jaccard"] / (1 + mc["knn_jaccard"]) * mc["k"]
     assert f"about {shared:.1f} of a document's {int(mc['k'])} neighbours" in reading.loc["kNN overlap",
                                                                                       "what this value means here"]
     assert "0.8–1" in reading.loc["relative cosine", "typical range"]
-    table = at.dataframe[1].value
+    table = at.dataframe[0].value
     assert table["doc_id"].tolist() == analysis_result.model_documents["doc_id"].head(200).tolist()
 
 

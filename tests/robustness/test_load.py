@@ -188,11 +188,8 @@ async def _session(browser, url: str, session: int, report: dict) -> None:
         await page.get_by_role("heading", name="Data").wait_for(timeout=STEP_TIMEOUT)
         uploader = page.locator('[data-testid="stFileUploader"]').first.locator("input[type=file]")
         await uploader.set_input_files(_files(session))
-        for _ in range(2):
-            add = page.get_by_role("button", name="Add this corpus").first
-            await add.wait_for(timeout=STEP_TIMEOUT)
-            await add.click()
-            await page.get_by_text("Added “").wait_for(timeout=STEP_TIMEOUT)
+        # both files load as soon as they are chosen (no further click)
+        await page.get_by_text("Loaded “").wait_for(timeout=STEP_TIMEOUT)
         sidebar = page.locator('[data-testid="stSidebar"]')
         for name in _corpus_names(session):
             await sidebar.get_by_text(f"{name} · ", exact=False).wait_for(timeout=STEP_TIMEOUT)
