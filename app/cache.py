@@ -230,7 +230,7 @@ def result_distinctive(_result: Any, token: str, names: tuple[str, ...] | None =
 @st.cache_data(show_spinner="Counting words…", max_entries=8)
 def result_stats(_result: Any, token: str) -> list[Any]:
     """``CorpusStats`` of each corpus of an analysis result, from its stored texts (shared views)."""
-    from core.corpus import Corpus
+    from core.load.corpus import Corpus
 
     docs = _result.documents
     out = []

@@ -227,6 +227,32 @@ _EXPORTS: dict[str, str] = {
     "project_corpora": "core.analysis.projection",
     "trustworthiness": "core.analysis.projection",
     "umap_projection": "core.analysis.projection",
+    # core.analysis.duplicates
+    "NearDuplicates": "core.analysis.duplicates",
+    "near_duplicates": "core.analysis.duplicates",
+    "shingles": "core.analysis.duplicates",
+    "without_documents": "core.analysis.duplicates",
+    # core.analysis.distinctive
+    "distinctive_words": "core.analysis.distinctive",
+    "log_odds_table": "core.analysis.distinctive",
+    "word_counts": "core.analysis.distinctive",
+    # core.results.provenance
+    "InputIdentity": "core.results.provenance",
+    "identity_of_corpora": "core.results.provenance",
+    "identity_of_result": "core.results.provenance",
+    "input_differences": "core.results.provenance",
+    # core.report.readings, text_charts, text_sections
+    "evidence_table": "core.report.readings",
+    "format_p": "core.report.readings",
+    "geometry_readings": "core.report.readings",
+    "model_readings": "core.report.readings",
+    "p_floor": "core.report.readings",
+    "symmetry_table": "core.report.readings",
+    "length_histogram": "core.report.text_charts",
+    "distinctive_table": "core.report.text_sections",
+    "mark_near_duplicates": "core.report.text_sections",
+    "near_duplicates_of": "core.report.text_sections",
+    "text_section": "core.report.text_sections",
     # core.results.result
     "AnalysisResult": "core.results.result",
     "empty_table": "core.results.result",

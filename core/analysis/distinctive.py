@@ -20,7 +20,7 @@ default prior size α_0 is the number of tokens of all corpora, so α_w is the w
 a library: the formula is a few lines of numpy and the maintained packages implementing it pull in
 plotting or web dependencies.
 
-Tokens come from :func:`core.tokens.tokenize`, the tokeniser of every other word statistic.
+Tokens come from :func:`core.load.tokens.tokenize`, the tokeniser of every other word statistic.
 
 Reference: Monroe, B. L., Colaresi, M. P. & Quinn, K. M. (2008). Fightin' words: lexical feature
 selection and evaluation for identifying the content of political conflict. *Political Analysis*
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from core.exceptions import InsufficientDataError, ParameterError
-from core.tokens import tokenize
+from core.load.tokens import tokenize
 
 __all__ = ["DISTINCTIVE_COLUMNS", "distinctive_words", "log_odds_table", "word_counts"]
 

@@ -9,7 +9,7 @@ them and, on request, keep one document per cluster.
 Method
 ------
 Each document becomes the set of its word shingles: the runs of ``shingle_size`` consecutive tokens
-of :func:`core.tokens.tokenize` (a document with fewer tokens is one shingle of all its tokens). Two
+of :func:`core.load.tokens.tokenize` (a document with fewer tokens is one shingle of all its tokens). Two
 documents are near-duplicates when the Jaccard similarity of their shingle sets is at least
 ``threshold``. Candidates are found with MinHash signatures and locality-sensitive hashing (Broder
 1997; Leskovec, Rajaraman & Ullman, *Mining of Massive Datasets*, ch. 3) from the ``datasketch``
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.exceptions import ParameterError
-from core.tokens import tokenize
+from core.load.tokens import tokenize
 
 __all__ = ["DEFAULT_SHINGLE_SIZE", "DEFAULT_THRESHOLD", "NearDuplicates", "near_duplicates", "shingles",
            "without_documents"]
@@ -199,7 +199,7 @@ def near_duplicates(corpora: Sequence[str], doc_ids: Sequence[str], texts: Seque
 
 
 def without_documents(corpus: Any, doc_ids: Iterable[str]) -> Any:
-    """A copy of a :class:`~core.corpus.Corpus` without the documents ``doc_ids`` (texts, metadata,
+    """A copy of a :class:`~core.load.corpus.Corpus` without the documents ``doc_ids`` (texts, metadata,
     source rows and vectors alike); the load report counts them in a note.
 
     Used to keep one document per near-duplicate cluster (:meth:`NearDuplicates.drop_ids`).

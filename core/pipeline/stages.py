@@ -374,7 +374,7 @@ def stage_hubness(ctx: RunContext) -> None:
                   else f"HNSW kNN search, estimated recall {ctx.graph.recall:.3f}")
     rows.append(_hub_row("all", "none", k, pooled, accuracy=loo_knn_accuracy(ctx.graph, labels, k=k),
                          approximate=ctx.graph.approximate, note=f"all corpora pooled; {graph_note}; "
-                         "knn_accuracy: share of documents whose corpus is the majority of their neighbours"))
+                         "neighbours from the same corpus: share of documents whose corpus is the majority of their neighbours"))
     for i, name in enumerate(ctx.names, start=1):
         ctx.check_stop()
         ctx.report("hubness", i, total, name)

@@ -20,7 +20,7 @@ def length_histogram(lengths: pd.DataFrame, *, corpus_order: list[str] | None = 
     Parameters
     ----------
     lengths : DataFrame
-        ``corpus, tokens_from, tokens_to, documents`` (see :func:`core.overview.length_frame`): one row
+        ``corpus, tokens_from, tokens_to, documents`` (see :func:`core.load.overview.length_frame`): one row
         per histogram bin ``[tokens_from, tokens_to)``.
     corpus_order : list of str, optional
         Order (and colours) of the corpora.

@@ -67,7 +67,7 @@ LANGS = ["Afrikaans", "Albanian", "Amharic", "Arabic", "Basque", "Bengali"]
 
 
 def test_data_page_lists_near_duplicates_and_keeps_one_per_group() -> None:
-    from core.corpus import Corpus
+    from core.load.corpus import Corpus
 
     graphics = Corpus.from_texts([TEMPLATE.format(x, x) for x in LANGS] + [
         "An image viewer for many formats with thumbnails and slideshows.",

@@ -1,7 +1,7 @@
 """The identity of an analysis's inputs and its comparison with what is loaded now."""
 
-from core.corpus import load_corpus
-from core.provenance import InputIdentity, identity_of_corpora, input_differences
+from core.load.read import load_corpus
+from core.results.provenance import InputIdentity, identity_of_corpora, input_differences
 
 
 def _corpus(tmp_path, name, lines):

@@ -71,7 +71,7 @@ def test_bad_parameters():
 
 def test_keep_one_per_cluster_removes_the_others_and_says_so():
     from core.analysis.duplicates import without_documents
-    from core.corpus import Corpus
+    from core.load.corpus import Corpus
 
     texts = [PACK.format(lang, lang) for lang in LANGS[:3]] + OTHER[:2]
     corpus = Corpus.from_texts(texts, name="g", ids=["a", "b", "c", "d", "e"])

@@ -1,7 +1,7 @@
 """The identity of an analysis's inputs, and how it differs from what is loaded now.
 
 Every :class:`~core.results.AnalysisResult` records its corpora (name and content fingerprint,
-:func:`core.overview.corpus_fingerprint`: a SHA-256 of the ids and texts) and its parameters (the
+:func:`core.load.overview.corpus_fingerprint`: a SHA-256 of the ids and texts) and its parameters (the
 manifest). :func:`input_differences` compares that record with the corpora and settings a user has
 now, and says in plain words what changed, so that a page showing the result can warn that it is not
 the result of what is loaded (no stale result presented as current).
@@ -33,8 +33,8 @@ class InputIdentity:
 
 
 def identity_of_corpora(corpora: Sequence[Any], settings: Mapping[str, Any] | None = None) -> InputIdentity:
-    """The identity of loaded :class:`~core.corpus.Corpus` objects (and optional settings)."""
-    from core.overview import corpus_fingerprint
+    """The identity of loaded :class:`~core.load.corpus.Corpus` objects (and optional settings)."""
+    from core.load.overview import corpus_fingerprint
 
     return InputIdentity(tuple((c.name, corpus_fingerprint(c)) for c in corpora), dict(settings or {}))
 
