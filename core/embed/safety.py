@@ -240,8 +240,8 @@ def _locate(model: str) -> tuple[Path, str, str | None]:
     if not _REPO_ID.match(model) or model.startswith((".", "~")):
         raise ModelError(
             f"model {model!r} was not found: not a local directory and not in the local Hugging Face "
-            "cache; give a path to a sentence-transformers model directory, or use model='default' "
-            "for the bundled all-MiniLM-L6-v2")
+            "cache; give a path to a sentence-transformers model directory, or use the bundled "
+            "default model (all-MiniLM-L6-v2)")
     folder, model_id = _resolve_hub(model)
     return folder, model_id, None
 

@@ -276,7 +276,7 @@ def test_no_text_column_to_infer(tmp_path: Path) -> None:
     path = tmp_path / "numbers.csv"
     path.write_text("a,b\n1,2.5\n3,4\n")
     with pytest.raises(CorpusLoadError, match=r"numbers\.csv: no column holds text \(mostly non-numeric "
-                                              r"strings\); columns: \['a', 'b'\]\. Pass text_column="):
+                                              r"strings\); columns: \['a', 'b'\]\. Choose the text column by its name\."):
         load_corpus(path)
 
 
@@ -419,8 +419,8 @@ def test_text_column_inference_is_reported(tmp_path: Path) -> None:
     assert report.text_column == "body" and report.text_column_inferred is True
     # mean length of body: (20 + 17 + 21) / 3 = 19.33
     assert report.text_column_reason == ("the longest mean length (19.3 characters) of the columns that mostly "
-                                         "hold text (also ['code', 'title']); pass text_column= to choose "
-                                         "another")
+                                         "hold text (also ['code', 'title']); another one can be chosen as "
+                                         "the text column")
     only = load_corpus(_write(frame[["score", "body"]], tmp_path / "one.csv"))
     assert only.report.text_column_reason == "the only column that mostly holds text (mean length 19.3 characters)"
 
