@@ -33,6 +33,12 @@ def _load_upload(upload, text_column: str | None = None) -> bool:
     """Read a chosen file at once (text column inferred unless given) and add it as a corpus; a problem
     is kept as a message for that file (replacing an earlier one). True when it was loaded."""
     data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    same = next((n for n, h in state.input_hashes().items() if h == digest and n in state.corpora()), None)
+    if same is not None and text_column is None:
+        # the same file chosen again (e.g. with another one): it is loaded already, not a second time
+        state.added_uploads()[upload.file_id] = same
+        return False
     errors = state.load_errors()
     errors[:] = [(f, m) for f, m in errors if f != upload.name]
     try:
@@ -43,7 +49,7 @@ def _load_upload(upload, text_column: str | None = None) -> bool:
         return False
     used = state.add_corpus(corpus, name=upload.name.rsplit(".", 1)[0] or corpus.name)
     state.added_uploads()[upload.file_id] = used
-    state.input_hashes()[used] = hashlib.sha256(data).hexdigest()
+    state.input_hashes()[used] = digest
     state.uploaded()[used] = (upload.name, data)
     return True
 
@@ -150,10 +156,8 @@ else:
         uploads = st.file_uploader("Corpus files (one corpus per file; each is loaded as soon as it is "
                                    "chosen)", type=UPLOAD_TYPES, accept_multiple_files=True, key="uploads")
         fresh = [u for u in uploads or [] if u.file_id not in state.added_uploads()]
-        for upload in fresh:
-            _load_upload(upload)
+        loaded_now = [state.added_uploads()[u.file_id] for u in fresh if _load_upload(u)]
         if fresh:
-            loaded_now = [state.added_uploads()[u.file_id] for u in fresh if state.added_uploads()[u.file_id]]
             if loaded_now:
                 state.set_flash("Loaded " + ", ".join(f"“{md(n)}” ({len(state.corpora()[n]):,} documents)"
                                                      for n in loaded_now) + ".")

@@ -198,6 +198,8 @@ def _depth(result: AnalysisResult, groups: dict) -> ReportSection:
                 continue
             value = "depth" if kind in ("central", "outlying") else "P(other corpus)"
             table = mark_near_duplicates(rows[["rank", "doc_id", "text", "value"]], groups, corpus=name)
+            if kind in ("separating", "crossover"):  # probabilities, read as people read them
+                table = table.assign(value=["< 0.001" if v < 0.001 else f"{v:.3f}" for v in table["value"]])
             table = table.rename(columns={"value": value, "doc_id": "document id"})
             blocks.append(TableBlock(table, caption=f"{name}: {labels[kind]}", max_chars=220))
     return ReportSection(
@@ -374,7 +376,7 @@ def _models(result: AnalysisResult) -> ReportSection:
 
 def _timings(result: AnalysisResult) -> ReportSection:
     frame = pd.DataFrame({"stage": [_STAGE_TITLES.get(s, s) for s in result.timings],
-                          "seconds": list(result.timings.values())})
+                          "seconds": [round(float(t), 2) for t in result.timings.values()]})
     return ReportSection("Run time", "Seconds spent in each stage of this run.", [TableBlock(frame)])
 
 

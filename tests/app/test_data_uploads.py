@@ -179,3 +179,12 @@ def test_a_file_that_is_not_a_bundle_shows_a_message(app: AppTest) -> None:
     assert len(errors) == 1 and errors[0].startswith("fake.zip cannot be opened as an analysis bundle")
     assert state.SHARED_SOURCE not in app.session_state or app.session_state[state.SHARED_SOURCE] is None
     assert _loaded(app) == ["games", "science", "libdevel"]
+
+
+def test_the_same_file_chosen_again_is_not_loaded_twice(app: AppTest) -> None:
+    _upload(app, "pets.csv", GOOD)
+    app.get("file_uploader")[0].set_value([("pets.csv", GOOD, "text/csv"),
+                                           ("two.txt", b"first line\nsecond line\n", "text/plain")])
+    app.run()
+    assert _loaded(app) == ["games", "science", "libdevel", "pets", "two"]
+    assert any("Loaded “two” (2 documents)." in plain(s.value) for s in app.success)

@@ -390,7 +390,7 @@ def train_compass(documents: Sequence[Sequence[str]], *, dim: int = 100, window:
                            slice_init="random")
     vocab = build_vocabulary(documents, min_count=params["min_count"])
     if len(vocab) == 0:
-        raise InsufficientDataError(f"no word occurs min_count={params['min_count']} times in the corpora "
+        raise InsufficientDataError(f"no word occurs {params['min_count']} times or more in the corpora "
                                     "together; there is nothing to train word vectors on")
     tokens, offsets = encode_documents(documents, vocab.index())
     if params["epochs"] is None:
@@ -478,7 +478,7 @@ def _check_sizes(names: Sequence[str], docs: Sequence[list[list[str]]], vocab: V
         if n_tokens < MIN_CORPUS_TOKENS or n_words < MIN_CORPUS_WORDS:
             problems.append(f"{name!r} has {n_tokens:,} tokens of vocabulary words (needs "
                             f"{MIN_CORPUS_TOKENS:,}) and {n_words:,} distinct words occurring at least "
-                            f"min_count={min_count} times (needs {MIN_CORPUS_WORDS:,})")
+                            f"{min_count} times (needs {MIN_CORPUS_WORDS:,})")
     if problems:
         raise InsufficientDataError(
             "corpus too small for word2vec to give stable word vectors: " + "; ".join(problems)
