@@ -197,6 +197,8 @@ def test_a_running_analysis_can_be_cancelled(chromium, server) -> None:
     page = context.new_page()
     page.goto(server.url)
     page.get_by_role("button", name="Load the sample corpora").click()
+    # the Data page has finished (its last part, the near-duplicates of 3,842 documents, is listed)
+    page.get_by_text(re.compile(r"documents form \d+ groups of near-duplicates")).first.wait_for(timeout=180_000)
     _idle(page)
     _go(page, "Embed")
     page.get_by_role("button", name="Run the analysis").click()
