@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import state
 from app.text import md
 from app.ui import doc_table, explain, fmt_num, read_only_banner, require_result
 from core.report.readings import model_readings
@@ -29,7 +30,8 @@ if not comparison:
                 "**second model** on the Embed page, for example `fast` (a quick static version of the "
                 "bundled model) or another model name or folder, and run the analysis again: naming it "
                 "switches the comparison on.", icon=":material/info:")
-        st.page_link("views/embed.py", label="Go to the Embed page", icon=":material/arrow_forward:")
+        if not state.read_only():  # (a shared view has no Embed page)
+            st.page_link("views/embed.py", label="Go to the Embed page", icon=":material/arrow_forward:")
     st.stop()
 
 st.markdown(f"**{md(comparison.get('model_a', 'model A'))}** compared with "

@@ -72,6 +72,13 @@ with cols[0]:
     else:
         st.caption("words.csv: no word shifts in this analysis"
                    + (f" ({md(result.skipped['words'])})" if result.skipped.get("words") else "."))
+    distinctive = cache.result_distinctive(result, token)
+    if not distinctive.empty:
+        st.download_button("distinctive_words.csv", cache.frame_csv(distinctive, token, "distinctive"),
+                           file_name="distinctive_words.csv", mime="text/csv", key="download_distinctive",
+                           on_click="ignore", icon=":material/table:",
+                           help="The words each corpus uses more than the others: weighted log-odds ratio "
+                                "and its z-score (Monroe, Colaresi & Quinn 2008), 30 per corpus.")
 with cols[1]:
     st.markdown("**Report (HTML)**")
 

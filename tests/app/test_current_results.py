@@ -104,3 +104,25 @@ def test_data_page_distinctive_words_and_histogram() -> None:
     shown = plain(texts(at))
     for raw in ("tokens_from", "k_occurrence", "n_empty_removed", "METHODS.md"):
         assert raw not in shown
+
+
+def test_report_page_offers_the_distinctive_words_csv(analysis_result) -> None:
+    import io
+
+    import pandas as pd
+
+    from core.analysis.distinctive import distinctive_words
+    from tests.app.conftest import open_page
+
+    at = open_page("report", analysis_result)
+    assert not at.exception
+    button = next(b for b in at.get("download_button") if b.proto.label == "distinctive_words.csv")
+    assert button.proto.label == "distinctive_words.csv"
+    docs = analysis_result.documents
+    expected = distinctive_words(list(docs["corpus"]), list(docs["text"]), top=30)
+    from app import cache
+
+    csv = cache.frame_csv(expected, "check", "distinctive")
+    table = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
+    assert table.columns.tolist() == ["corpus", "rank", "word", "count", "count_others", "log_odds", "z"]
+    assert len(table) == len(expected) and set(table["corpus"]) == set(docs["corpus"])

@@ -219,7 +219,7 @@ def test_word_shift_page_when_the_corpora_were_too_small(analysis_result: Analys
 def test_report_page_downloads(analysis_result: AnalysisResult) -> None:
     at = open_page("report", analysis_result)
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["documents.csv", "tests.csv", "words.csv", "report.html", "manifest.json", "analysis.zip"]
+    assert labels == ["documents.csv", "tests.csv", "words.csv", "distinctive_words.csv", "report.html", "manifest.json", "analysis.zip"]
 
 
 def test_save_and_share_then_open_the_link_read_only(analysis_result: AnalysisResult, isolated_env) -> None:
