@@ -201,10 +201,16 @@ else:
     st.dataframe(overview[["corpus", "documents", "tokens", "vocabulary", "median tokens/doc", "p95 tokens/doc",
                            "empty removed", "duplicates removed"]],
                  hide_index=True, width="stretch", column_config={
-                     "empty removed": st.column_config.NumberColumn("empty rows removed"),
-                     "duplicates removed": st.column_config.NumberColumn("exact duplicates removed"),
-                     "median tokens/doc": st.column_config.NumberColumn("median tokens per document"),
-                     "p95 tokens/doc": st.column_config.NumberColumn("95th percentile of tokens")})
+                     "empty removed": st.column_config.NumberColumn(
+                         "empty removed", help="Rows with no text, removed and counted"),
+                     "duplicates removed": st.column_config.NumberColumn(
+                         "exact repeats", help="Exact repeats of an earlier text, removed and counted"),
+                     "median tokens/doc": st.column_config.NumberColumn(
+                         "median length", help="Median tokens per document"),
+                     "p95 tokens/doc": st.column_config.NumberColumn(
+                         "95th pct length", help="95th percentile of tokens per document", format="%.0f")})
+    # the file's name (a server-side path would mean nothing to the reader)
+    overview["source"] = [str(f).replace("\\", "/").rsplit("/", 1)[-1] for f in overview["source"]]
     st.dataframe(overview[["corpus", "source", "text column", "encoding"]], hide_index=True, width="stretch",
                  column_config={"source": st.column_config.TextColumn("file", width="large"),
                                 "text column": st.column_config.TextColumn("text column", width="medium")})
