@@ -131,8 +131,9 @@ def _analysis(page, out: Path, prefix: str, *, second: str | None, transform: st
 
     _go(page, "Models")
     page.screenshot(path=out / f"{prefix}models.png")
-    _scroll_to(page, page.get_by_text("What the numbers say"))
-    page.screenshot(path=out / f"{prefix}models_readings.png")
+    if second:
+        _scroll_to(page, page.get_by_text("What the numbers say"))
+        page.screenshot(path=out / f"{prefix}models_readings.png")
 
     _go(page, "Word shift")
     _scroll_to(page, page.get_by_text("Pair of corpora"))
