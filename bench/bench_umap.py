@@ -106,7 +106,7 @@ def _whitening_row(repeat: int) -> dict:
     p = 1.0 / np.arange(1, M.shape[0] + 1)
     p /= p.sum()
     (t_zw, est), (t_pca, _) = _interleaved(
-        lambda: ZipfianWhitening().fit(M, p), lambda: PCA(whiten=True, svd_solver="full").fit(M), repeat
+        lambda: ZipfianWhitening().fit(M, sample_weight=p), lambda: PCA(whiten=True, svd_solver="full").fit(M), repeat
     )
     W = est.transform(M)
     err = max(float(np.abs(p @ W).max()), float(np.abs(W.T @ (p[:, None] * W) - np.eye(M.shape[1])).max()))

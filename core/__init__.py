@@ -103,6 +103,8 @@ _EXPORTS: dict[str, str] = {
     "check_embeddings": "core.knn",
     "knn_from_distance_matrix": "core.knn",
     "knn_graph": "core.knn",
+    # core.transform.estimator
+    "NotFittedError": "core.transform.estimator",
     # core.transform.whitening
     "Centering": "core.transform.whitening",
     "PCAWhitening": "core.transform.whitening",

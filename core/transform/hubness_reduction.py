@@ -95,6 +95,7 @@ from core.transform._reduction_kernels import (
     _quantiles,
     _row_blocks,
 )
+from core.transform.estimator import check_fitted, no_sample_weight
 
 __all__ = [
     "CSLS",
@@ -170,8 +171,10 @@ class _HubnessReducer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         self._check_own_params()
 
     # -- API
-    def fit(self, X: Any, y: Any = None) -> _HubnessReducer:
-        """Learn each point's neighbourhood statistic from ``X`` (n, d); returns ``self``."""
+    def fit(self, X: Any, y: Any = None, *, sample_weight: Any = None) -> _HubnessReducer:
+        """Learn each point's neighbourhood statistic from ``X`` (n, d); returns ``self``. ``y`` is
+        ignored; ``sample_weight`` must stay None (every point counts once)."""
+        no_sample_weight(self, sample_weight)
         self._check_params()
         arr = check_embeddings(X, metric=self.metric)
         n = arr.shape[0]
@@ -205,8 +208,7 @@ class _HubnessReducer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         return self
 
     def _check_same(self, X: Any) -> None:
-        if not hasattr(self, "X_fit_"):
-            raise ParameterError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
+        check_fitted(self, "X_fit_", f"this {type(self).__name__} is not fitted yet; call fit(X) first")
         if X is None:
             return
         arr = check_embeddings(X, metric=self.metric)

@@ -35,6 +35,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from core.exceptions import CorpusCompassWarning, InputError, ParameterError
+from core.transform.estimator import check_fitted, no_sample_weight
 
 __all__ = [
     "ANCHOR_METHODS",
@@ -217,16 +218,17 @@ class RelativeProjection(TransformerMixin, BaseEstimator):
     n_features_in_ : int
     """
 
-    def fit(self, anchors: Any, y: Any = None) -> RelativeProjection:
-        """Store the anchor vectors (K, d), embedded in the same space as the data to transform."""
-        self.anchors_ = _normalise(_check_matrix(anchors, "anchors"), "anchors")
+    def fit(self, X: Any, y: Any = None, *, sample_weight: Any = None) -> RelativeProjection:
+        """Store the anchor vectors ``X`` (K, d), embedded in the same space as the data to transform;
+        ``y`` is ignored, ``sample_weight`` must stay None."""
+        no_sample_weight(self, sample_weight)
+        self.anchors_ = _normalise(_check_matrix(X, "anchors"), "anchors")
         self.n_features_in_ = self.anchors_.shape[1]
         return self
 
     def transform(self, X: Any) -> np.ndarray:
         """Return ``cos(x_i, a_j)`` for every row and anchor, shape (n, K), float64."""
-        if not hasattr(self, "anchors_"):
-            raise InputError("This RelativeProjection is not fitted yet; call fit(anchors) first.")
+        check_fitted(self, "anchors_", "This RelativeProjection is not fitted yet; call fit(anchors) first.")
         arr = _check_matrix(X)
         if arr.shape[1] != self.n_features_in_:
             raise InputError(

@@ -52,6 +52,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from core.exceptions import InputError, InsufficientDataError, ParameterError
+from core.transform.estimator import check_fitted, no_sample_weight
 
 __all__ = [
     "Centering",
@@ -139,33 +140,29 @@ class Centering(TransformerMixin, BaseEstimator):
     n_features_in_ : int
     """
 
-    def fit(self, W: Any, p: Any = None) -> Centering:
-        """Learn the mean of ``W`` (V, d) under weights ``p`` (V,) or uniform weights."""
-        arr = _check_matrix(W)
-        weights = _check_weights(p, arr.shape[0])
+    def fit(self, X: Any, y: Any = None, *, sample_weight: Any = None) -> Centering:
+        """Learn the mean of ``X`` (V, d) under weights ``sample_weight`` (V,) or uniform weights;
+        ``y`` is ignored."""
+        arr = _check_matrix(X)
+        weights = _check_weights(sample_weight, arr.shape[0])
         self.mean_ = weights @ arr
         self.n_features_in_ = arr.shape[1]
         return self
 
-    def transform(self, W: Any) -> np.ndarray:
-        """Return ``W - mean_`` as float64, shape (m, d)."""
-        _check_fitted(self, "mean_")
-        arr = _check_matrix(W)
+    def transform(self, X: Any) -> np.ndarray:
+        """Return ``X - mean_`` as float64, shape (m, d)."""
+        check_fitted(self, "mean_")
+        arr = _check_matrix(X)
         _check_width(arr, self.n_features_in_)
         return arr - self.mean_
 
-    def fit_transform(self, W: Any, p: Any = None) -> np.ndarray:  # type: ignore[override]
-        return self.fit(W, p).transform(W)
+    def fit_transform(self, X: Any, y: Any = None, *, sample_weight: Any = None) -> np.ndarray:
+        return self.fit(X, y, sample_weight=sample_weight).transform(X)
 
 
 def center(W: Any, p: Any = None) -> np.ndarray:
     """Function twin of :class:`Centering`: ``W - p^T W``, shape (V, d), float64."""
-    return Centering().fit_transform(W, p)
-
-
-def _check_fitted(est: Any, attr: str) -> None:
-    if not hasattr(est, attr):
-        raise InputError(f"This {type(est).__name__} is not fitted yet; call fit() before transform().")
+    return Centering().fit_transform(W, sample_weight=p)
 
 
 def _check_width(arr: np.ndarray, d: int) -> None:
@@ -212,11 +209,12 @@ class ZipfianWhitening(TransformerMixin, BaseEstimator):
     def __init__(self, *, epsilon: float | None = None) -> None:
         self.epsilon = epsilon
 
-    def fit(self, W: Any, p: Any = None) -> ZipfianWhitening:
-        """Fit on word vectors ``W`` (V, d) with probabilities ``p`` (V,); ``p=None`` means uniform."""
+    def fit(self, X: Any, y: Any = None, *, sample_weight: Any = None) -> ZipfianWhitening:
+        """Fit on word vectors ``X`` (V, d) with word probabilities ``sample_weight`` (V,) (the ``p`` of
+        Yokoi et al.); None means uniform. ``y`` is ignored."""
         eps = _check_epsilon(self.epsilon)
-        arr = _check_matrix(W, min_rows=2)
-        weights = _check_weights(p, arr.shape[0])
+        arr = _check_matrix(X, min_rows=2)
+        weights = _check_weights(sample_weight, arr.shape[0])
         used = weights > 0
         Wp, pp = arr[used], weights[used]
         n_words, d = Wp.shape
@@ -261,35 +259,34 @@ class ZipfianWhitening(TransformerMixin, BaseEstimator):
         self.n_features_in_ = d
         return self
 
-    def transform(self, W: Any) -> np.ndarray:
-        """Whiten rows: ``(W - mean_) @ T_``, shape (m, d), float64."""
-        _check_fitted(self, "T_")
-        arr = _check_matrix(W)
+    def transform(self, X: Any) -> np.ndarray:
+        """Whiten rows: ``(X - mean_) @ T_``, shape (m, d), float64."""
+        check_fitted(self, "T_")
+        arr = _check_matrix(X)
         _check_width(arr, self.n_features_in_)
         return (arr - self.mean_) @ self.T_
 
-    def fit_transform(self, W: Any, p: Any = None) -> np.ndarray:  # type: ignore[override]
-        return self.fit(W, p).transform(W)
+    def fit_transform(self, X: Any, y: Any = None, *, sample_weight: Any = None) -> np.ndarray:
+        return self.fit(X, y, sample_weight=sample_weight).transform(X)
 
 
 class PCAWhitening(ZipfianWhitening):
     """Ordinary PCA whitening: :class:`ZipfianWhitening` with uniform weights (population covariance).
 
-    ``fit(X)`` ignores any second argument, so it can sit in a scikit-learn pipeline.
+    ``fit(X)`` weights every row ``1/n``; ``y`` is ignored, so it sits in a scikit-learn pipeline.
     """
 
-    def fit(self, X: Any, y: Any = None) -> PCAWhitening:  # type: ignore[override]
-        """Fit on ``X`` (n, d) with every row weighted ``1/n``."""
-        super().fit(X, None)
+    def fit(self, X: Any, y: Any = None, *, sample_weight: Any = None) -> PCAWhitening:
+        """Fit on ``X`` (n, d) with every row weighted ``1/n`` (``sample_weight`` must stay None: a
+        weighted fit is :class:`ZipfianWhitening`)."""
+        no_sample_weight(self, sample_weight)
+        super().fit(X)
         return self
-
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:  # type: ignore[override]
-        return self.fit(X).transform(X)
 
 
 def zipfian_whitening(W: Any, p: Any = None, *, epsilon: float | None = None) -> np.ndarray:
     """Function twin of :class:`ZipfianWhitening`: return the whitened ``W`` (V, d), float64."""
-    return ZipfianWhitening(epsilon=epsilon).fit_transform(W, p)
+    return ZipfianWhitening(epsilon=epsilon).fit_transform(W, sample_weight=p)
 
 
 def pca_whitening(X: Any, *, epsilon: float | None = None) -> np.ndarray:
@@ -427,7 +424,7 @@ def _fit_bow_whitening(
     else:
         counts = _check_weights(frequencies, M.shape[0], name="frequencies")
     occurring = np.flatnonzero(counts > 0)
-    whitening = ZipfianWhitening(epsilon=epsilon).fit(M[occurring], counts[occurring])
+    whitening = ZipfianWhitening(epsilon=epsilon).fit(M[occurring], sample_weight=counts[occurring])
     return docs, occurring, whitening, counts[occurring] / counts[occurring].sum()
 
 

@@ -43,7 +43,7 @@ def test_zipfian_whitening_moments_meet_the_definition(rng):
     # METHODS.md §4: p^T W' = 0 and W'^T diag(p) W' = I (to ~1e-10)
     W = _anisotropic(rng)
     p = _zipf_p(W.shape[0])
-    Wp = ZipfianWhitening().fit_transform(W, p)
+    Wp = ZipfianWhitening().fit_transform(W, sample_weight=p)
     np.testing.assert_allclose(p @ Wp, 0, atol=1e-10)
     np.testing.assert_allclose(Wp.T @ (p[:, None] * Wp), np.eye(W.shape[1]), atol=1e-10)
 
@@ -58,7 +58,7 @@ def test_counts_are_normalised_like_probabilities(rng):
 
 def test_fitted_attributes(rng):
     W = _anisotropic(rng, n=100, d=6)
-    est = ZipfianWhitening().fit(W, _zipf_p(100))
+    est = ZipfianWhitening().fit(W, sample_weight=_zipf_p(100))
     assert est.mean_.shape == (6,)
     assert est.components_.shape == (6, 6)
     assert est.T_.shape == (6, 6)
@@ -72,7 +72,7 @@ def test_uniform_p_is_pca_whitening(rng):
     X = _anisotropic(rng)
     n = X.shape[0]
     a = PCAWhitening().fit_transform(X)
-    np.testing.assert_allclose(a, ZipfianWhitening().fit_transform(X, np.ones(n)), atol=1e-12)
+    np.testing.assert_allclose(a, ZipfianWhitening().fit_transform(X, sample_weight=np.ones(n)), atol=1e-12)
     np.testing.assert_allclose(a, ZipfianWhitening().fit_transform(X), atol=1e-12)
     # population covariance is the identity
     np.testing.assert_allclose(np.cov(a, rowvar=False, bias=True), np.eye(X.shape[1]), atol=1e-10)
@@ -87,9 +87,9 @@ def test_uniform_p_is_pca_whitening(rng):
 def test_function_twins_equal_estimators(rng):
     W = _anisotropic(rng)
     p = _zipf_p(W.shape[0])
-    np.testing.assert_array_equal(zipfian_whitening(W, p), ZipfianWhitening().fit(W, p).transform(W))
+    np.testing.assert_array_equal(zipfian_whitening(W, p), ZipfianWhitening().fit(W, sample_weight=p).transform(W))
     np.testing.assert_array_equal(pca_whitening(W), PCAWhitening().fit(W).transform(W))
-    np.testing.assert_array_equal(center(W, p), Centering().fit(W, p).transform(W))
+    np.testing.assert_array_equal(center(W, p), Centering().fit(W, sample_weight=p).transform(W))
     np.testing.assert_array_equal(
         zipfian_whitening(W[:5], None, epsilon=0.1), ZipfianWhitening(epsilon=0.1).fit_transform(W[:5])
     )
@@ -111,7 +111,7 @@ def test_zero_probability_words_do_not_take_part_but_are_transformed(rng):
     p = _zipf_p(120)
     p_with_zeros = np.concatenate([p, np.zeros(3)])
     W_extra = np.vstack([W, rng.standard_normal((3, 5)) * 100])
-    est = ZipfianWhitening().fit(W_extra, p_with_zeros)
+    est = ZipfianWhitening().fit(W_extra, sample_weight=p_with_zeros)
     assert est.n_words_ == 120
     np.testing.assert_allclose(est.transform(W), zipfian_whitening(W, p), atol=1e-10)
     assert est.transform(W_extra).shape == (123, 5)
@@ -140,7 +140,7 @@ def test_rank_deficiency_is_refused_with_the_numbers(rng):
     p = np.zeros(100)
     p[:4] = 1
     with pytest.raises(InsufficientDataError, match="only 4 word"):
-        ZipfianWhitening().fit(rng.standard_normal((100, 6)), p)
+        ZipfianWhitening().fit(rng.standard_normal((100, 6)), sample_weight=p)
     with pytest.raises(InsufficientDataError, match="rank 9 < 20"):
         ZipfianWhitening(epsilon=0.0).fit(W)
 
@@ -169,11 +169,11 @@ def test_invalid_epsilon(bad, rng):
 def test_invalid_inputs(rng):
     W = rng.standard_normal((30, 3))
     with pytest.raises(InputError, match="non-negative"):
-        ZipfianWhitening().fit(W, -np.ones(30))
+        ZipfianWhitening().fit(W, sample_weight=-np.ones(30))
     with pytest.raises(InputError, match=r"shape \(30,\)"):
-        ZipfianWhitening().fit(W, np.ones(29))
+        ZipfianWhitening().fit(W, sample_weight=np.ones(29))
     with pytest.raises(InputError, match="sums to 0"):
-        ZipfianWhitening().fit(W, np.zeros(30))
+        ZipfianWhitening().fit(W, sample_weight=np.zeros(30))
     bad = W.copy()
     bad[4, 1] = np.nan
     with pytest.raises(InputError, match="NaN or infinite.*row 4"):
@@ -248,7 +248,7 @@ def test_bow_vectors_match_the_definition(rng):
     out = zipfian_sentence_vectors(docs, M)
     counts = np.bincount(np.concatenate(docs), minlength=M.shape[0]).astype(float)
     occ = counts > 0
-    est = ZipfianWhitening().fit(M[occ], counts[occ])
+    est = ZipfianWhitening().fit(M[occ], sample_weight=counts[occ])
     expected = np.array([est.transform(M[doc]).mean(axis=0) for doc in docs])
     np.testing.assert_allclose(out, expected, atol=1e-12)
     assert out.shape == (len(docs), M.shape[1])
@@ -265,7 +265,7 @@ def test_bow_vectors_with_reference_frequencies(rng):
     M, docs = _tokens(rng)
     freq = rng.integers(1, 100, M.shape[0]).astype(float)
     out = zipfian_sentence_vectors(docs, M, frequencies=freq)
-    est = ZipfianWhitening().fit(M, freq)
+    est = ZipfianWhitening().fit(M, sample_weight=freq)
     np.testing.assert_allclose(out[3], est.transform(M[docs[3]]).mean(axis=0), atol=1e-12)
 
 
