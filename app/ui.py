@@ -34,7 +34,12 @@ def explain(text: str, *sources: str) -> None:
 def stale_notice() -> None:
     """At the top of a results page: say when the analysis shown is not of the corpora and settings
     loaded now, with a one-click rerun. A read-only (shared) analysis is never compared."""
-    from core.results.provenance import InputIdentity, identity_of_corpora, identity_of_result, input_differences
+    from core.results.provenance import (
+        InputIdentity,
+        identity_of_corpora,
+        identity_of_result,
+        input_differences,
+    )
 
     result = state.result()
     if result is None or state.read_only():

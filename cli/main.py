@@ -99,6 +99,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
 
     from core.embed.cache import EmbeddingCache, embed_texts
     from core.embed.factory import load_embedder
+    from core.fileio import atomic_path
     from core.load.read import load_corpus
 
     corpus = load_corpus(args.file, **_load_kwargs(args))
@@ -112,9 +113,8 @@ def _cmd_embed(args: argparse.Namespace) -> int:
         close()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial.npy")
-    np.save(tmp, vectors, allow_pickle=False)
-    os.replace(tmp, out)
+    with atomic_path(out, suffix=".npy") as tmp:
+        np.save(tmp, vectors, allow_pickle=False)
     ids_path = out.with_suffix(".ids.txt")
     ids_path.write_text("\n".join(corpus.ids) + "\n", encoding="utf-8")
     print(f"wrote {out} ({vectors.shape[0]} x {vectors.shape[1]}, model {embedder.name}, "

@@ -17,6 +17,10 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    # core.fileio
+    "atomic_path": "core.fileio",
+    "atomic_write": "core.fileio",
+    "file_sha256": "core.fileio",
     # core.exceptions
     "AnalysisCancelled": "core.exceptions",
     "AnalysisDeletedError": "core.exceptions",
@@ -68,7 +72,6 @@ _EXPORTS: dict[str, str] = {
     "SentenceTransformerEmbedder": "core.embed.torch_backend",
     "cpu_supports_bf16": "core.embed.base",
     "default_model_dir": "core.embed.safety",
-    "file_sha256": "core.embed.safety",
     "load_embedder": "core.embed.factory",
     "resolve_precision": "core.embed.base",
     # core.embed.onnx_backend, core.embed.static

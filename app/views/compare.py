@@ -9,6 +9,7 @@ from app import cache, state
 from app.text import md
 from app.ui import doc_table, explain, method_notes, read_only_banner, require_result, skipped
 from core.report.readings import CITATIONS, evidence_table, format_p
+
 KINDS = {
     "central": ("Most central", "the documents most typical of their corpus (highest depth)"),
     "outlying": ("Most outlying", "the least typical documents of their corpus (lowest depth)"),

@@ -207,7 +207,12 @@ run = run or (bool(rerun_settings) and not (source == OTHER_MODEL and not model)
 
 previous = state.result()
 if previous is not None and not run:
-    from core.results.provenance import InputIdentity, identity_of_corpora, identity_of_result, input_differences
+    from core.results.provenance import (
+        InputIdentity,
+        identity_of_corpora,
+        identity_of_result,
+        input_differences,
+    )
 
     differences = input_differences(InputIdentity(identity_of_result(previous).corpora, state.result_settings() or {}),
                                     identity_of_corpora(corpora, settings))

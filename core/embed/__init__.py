@@ -34,6 +34,7 @@ from core.embed.onnx_backend import (
     load_onnx_embedder,
 )
 from core.embed.openvino_backend import (
+    OV_PRECISIONS,
     OpenVinoEmbedder,
     calibration_texts,
     fidelity_texts,
@@ -45,7 +46,7 @@ from core.embed.policy import (
     allowed_models,
     check_model_allowed,
 )
-from core.embed.safety import default_model_dir, file_sha256
+from core.embed.safety import default_model_dir
 from core.embed.static import (
     SIF_A,
     StaticEmbedder,
@@ -64,6 +65,7 @@ __all__ = [
     "FAST_MODEL",
     "GRAPH_DIR_ENV",
     "MODELS_ENV",
+    "OV_PRECISIONS",
     "PRECISIONS",
     "SIF_A",
     "Embedder",
@@ -83,7 +85,6 @@ __all__ = [
     "embed_texts",
     "ensure_onnx_graph",
     "fidelity_texts",
-    "file_sha256",
     "graph_dir",
     "load_embedder",
     "load_onnx_embedder",

@@ -43,7 +43,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -55,6 +54,7 @@ from core.embed.base import DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, _encod
 from core.embed.cache import default_cache_dir
 from core.embed.torch_backend import load_torch_embedder
 from core.exceptions import ModelError, ParameterError
+from core.fileio import atomic_path, atomic_write, file_sha256
 
 __all__ = ["GRAPH_DIR_ENV", "OnnxEmbedder", "UnsupportedExportError", "ensure_onnx_graph", "graph_dir",
            "load_onnx_embedder"]
@@ -96,14 +96,6 @@ def _require(module: str, purpose: str) -> Any:
     except ImportError as exc:
         raise ModelError(f"backend='onnx' needs the package {module!r} {purpose}: pip install {module} "
                          "(or use backend='torch')") from exc
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_modules(base: Any) -> tuple[Any, Any]:
@@ -236,7 +228,7 @@ def _valid(path: Path) -> bool:
     sidecar = path.with_suffix(".json")
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        return path.is_file() and meta.get("sha256") == _sha256(path)
+        return path.is_file() and meta.get("sha256") == file_sha256(path)
     except (OSError, ValueError, AttributeError):
         return False
 
@@ -277,23 +269,16 @@ def ensure_onnx_graph(model: str = "default", *, cache_dir: str | os.PathLike | 
         raise ModelError(f"cannot create {path.parent} for the exported ONNX graph: {exc}; pass cache_dir "
                          "or set CORPUS_COMPASS_CACHE_DIR to a writable directory") from exc
     if not _valid(path):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".onnx.tmp")
-        os.close(fd)
         try:
-            _export(base, Path(tmp), input_names)
-            digest = _sha256(Path(tmp))
-            os.replace(tmp, path)
-            side_tmp = path.with_suffix(".json.tmp")
-            side_tmp.write_text(json.dumps({"sha256": digest, "identity": base.identity}), encoding="utf-8")
-            os.replace(side_tmp, path.with_suffix(".json"))
+            with atomic_path(path, suffix=".onnx") as tmp:
+                _export(base, tmp, input_names)
+                digest = file_sha256(tmp)
+            atomic_write(path.with_suffix(".json"), json.dumps({"sha256": digest, "identity": base.identity}))
         except ModelError:
             raise
         except Exception as exc:  # torch.onnx raises many types; all mean "this model does not export"
             raise UnsupportedExportError(f"model {model!r} could not be exported to ONNX ({type(exc).__name__}: "
                                          f"{exc}); use backend='torch'") from exc
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
     return base, path, input_names
 
 

@@ -68,6 +68,7 @@ import numpy as np
 from core.embed.base import _encode_batched, cpu_supports_bf16
 from core.embed.onnx_backend import _PROBES, UnsupportedExportError, ensure_onnx_graph, graph_dir
 from core.exceptions import ModelError, ParameterError
+from core.fileio import file_sha256
 
 __all__ = ["OV_PRECISIONS", "OpenVinoEmbedder", "calibration_texts", "fidelity_texts", "load_openvino_embedder",
            "openvino_available"]
@@ -100,14 +101,6 @@ def _require(module: str, purpose: str) -> Any:
     except ImportError as exc:
         raise ModelError(f"backend 'openvino' needs the package {module!r} {purpose}: pip install {module} "
                          "(or use backend='torch')") from exc
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _sample_rows(offset: int) -> list[list[str]]:
@@ -279,7 +272,7 @@ def _int8_paths(base: Any, cache_dir: Path) -> Path:
 def _valid(xml: Path) -> dict | None:
     try:
         meta = json.loads(xml.with_suffix(".json").read_text(encoding="utf-8"))
-        if meta.get("xml_sha256") == _sha256(xml) and meta.get("bin_sha256") == _sha256(xml.with_suffix(".bin")):
+        if meta.get("xml_sha256") == file_sha256(xml) and meta.get("bin_sha256") == file_sha256(xml.with_suffix(".bin")):
             return meta
     except (OSError, ValueError, AttributeError):
         pass
@@ -346,7 +339,7 @@ def load_openvino_embedder(model: str = "default", *, precision: str = "bf16",
                 embedder = OpenVinoEmbedder(base, _compile(ov, tmp / "model.xml", "int8"), tmp / "model.xml",
                                             input_names, "int8", "")
                 cos = embedder.cosines_to_fp32(fidelity_texts())
-                meta = {"xml_sha256": _sha256(tmp / "model.xml"), "bin_sha256": _sha256(tmp / "model.bin"),
+                meta = {"xml_sha256": file_sha256(tmp / "model.xml"), "bin_sha256": file_sha256(tmp / "model.bin"),
                         "identity": base.identity,
                         "fidelity": {"min_cosine": float(cos.min()), "mean_cosine": float(cos.mean()),
                                      "documents": int(cos.size)}}

@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,41 +24,12 @@ from core.exceptions import (
     ModelError,
 )
 
-__all__ = ["default_model_dir", "file_sha256"]
+__all__ = ["default_model_dir"]
 
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")
 # files that never influence the numbers a model produces; left out of the configuration digest
 _NOT_CONFIG_SUFFIXES = _PICKLE_SUFFIXES + (".safetensors", ".onnx", ".h5", ".msgpack", ".ot", ".md")
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
-# ----------------------------------------------------------------------------------------------------
-# hashing
-
-_HASH_MEMO: dict[tuple, str] = {}
-_HASH_LOCK = threading.Lock()
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 (hex) of a file, remembered for this process while the file is unchanged.
-
-    The memo key is (real path, size, mtime_ns, ctime_ns, inode): rewriting the file, or resetting
-    its mtime afterwards with ``touch``, changes ctime and therefore forces a fresh hash.
-    """
-    real = os.path.realpath(path)
-    st = os.stat(real)
-    key = (real, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-    with _HASH_LOCK:
-        if key in _HASH_MEMO:
-            return _HASH_MEMO[key]
-    sha = hashlib.sha256()
-    with open(real, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            sha.update(block)
-    digest = sha.hexdigest()
-    with _HASH_LOCK:
-        _HASH_MEMO[key] = digest
-    return digest
-
-
 # ----------------------------------------------------------------------------------------------------
 # finding and vetting a model directory
 

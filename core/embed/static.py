@@ -42,7 +42,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -53,20 +52,13 @@ from core.embed.base import _check_batch_size, _check_texts
 from core.embed.cache import default_cache_dir
 from core.embed.torch_backend import load_torch_embedder
 from core.exceptions import ModelError
+from core.fileio import atomic_path, atomic_write, file_sha256
 
 __all__ = ["SIF_A", "StaticEmbedder", "distill_token_table", "load_static_embedder"]
 
 SIF_A = 1e-4
 _DISTILL_BATCH = 1024
 _VERSION = 1
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def distill_token_table(base: Any, *, token_ids: np.ndarray | None = None,
@@ -225,7 +217,7 @@ def load_static_embedder(model: str = "default", *, cache_dir: str | os.PathLike
     table = None
     with contextlib.suppress(OSError, ValueError, KeyError):
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        if path.is_file() and meta["sha256"] == _sha256(path):
+        if path.is_file() and meta["sha256"] == file_sha256(path):
             loaded = np.load(path, allow_pickle=False)
             if loaded.shape == (len(base.tokenizer), base.dimension) and loaded.dtype == np.float32:
                 table = loaded
@@ -233,18 +225,10 @@ def load_static_embedder(model: str = "default", *, cache_dir: str | os.PathLike
         table = distill_token_table(base, progress=progress)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    np.save(fh, table, allow_pickle=False)
-                file_digest = _sha256(Path(tmp))
-                os.replace(tmp, path)
-                side_tmp = sidecar.with_suffix(".json.tmp")
-                side_tmp.write_text(json.dumps({"sha256": file_digest, "identity": base.identity}), encoding="utf-8")
-                os.replace(side_tmp, sidecar)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
+            with atomic_path(path, suffix=".npy") as tmp:
+                np.save(tmp, table, allow_pickle=False)
+                file_digest = file_sha256(tmp)
+            atomic_write(sidecar, json.dumps({"sha256": file_digest, "identity": base.identity}))
         except OSError:  # a read-only cache directory: keep the table in memory for this process
             pass
     return StaticEmbedder(base, table, name=name, table_sha256=hashlib.sha256(table.tobytes()).hexdigest())

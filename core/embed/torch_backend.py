@@ -33,9 +33,9 @@ from core.embed.safety import (
     _module_dirs,
     _offline_quiet_load,
     _weight_files,
-    file_sha256,
 )
 from core.exceptions import ModelError, ParameterError, WeightHashMismatchError
+from core.fileio import file_sha256
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from sentence_transformers import SentenceTransformer

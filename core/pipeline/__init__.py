@@ -6,11 +6,7 @@ Public names are re-exported here; inside ``core`` modules import from the defin
 
 from __future__ import annotations
 
-from core.pipeline.manifest import (
-    file_sha256,
-    library_versions,
-    model_info,
-)
+from core.pipeline.manifest import library_versions, model_info
 from core.pipeline.progress import (
     ProgressInfo,
     ProgressMeter,
@@ -42,7 +38,6 @@ __all__ = [
     "ProgressMeter",
     "StreamResult",
     "embed_texts_ray",
-    "file_sha256",
     "format_seconds",
     "library_versions",
     "model_info",

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import os
 import platform
 from pathlib import Path
 from typing import Any
 
+from core.fileio import file_sha256
 from core.pipeline.spec import Analysis
 
-__all__ = ["file_sha256", "library_versions", "model_info"]
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 (hex) of a file's bytes, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+__all__ = ["library_versions", "model_info"]
 
 
 def _input_hashes(spec: Analysis) -> list[str | None]:

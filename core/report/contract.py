@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from core.exceptions import InputError, ParameterError
+from core.fileio import atomic_write
 from core.results.result import TABLE_SCHEMAS, AnalysisResult, json_value
 
 __all__ = [
@@ -53,19 +53,6 @@ WORDS_COLUMNS = ("word", "corpus_a", "corpus_b", "shift", "freq_a", "freq_b", "n
                  "method", "shift_cade", "shift_contextual", "noise", "z", "p_value", "q_value", "significant")
 _NOT_METADATA = {"classifier_prob"}
 _FIXED_DOCS = [c for c, _ in TABLE_SCHEMAS["documents"]]
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _json_bytes(obj: Any) -> bytes:
@@ -90,7 +77,7 @@ def write_summary(result: AnalysisResult, out_dir: str | os.PathLike) -> Path:
     if not isinstance(result, AnalysisResult):
         raise ParameterError(f"result must be an AnalysisResult, got {type(result).__name__}")
     path = Path(out_dir) / "summary.json"
-    _write_bytes(path, _json_bytes(result.summary()))
+    atomic_write(path, _json_bytes(result.summary()))
     return path
 
 
@@ -138,7 +125,7 @@ def write_contract(result: AnalysisResult, out_dir: str | os.PathLike, *, report
         from core.report.document import write_html_report
 
         written["report.html"] = write_html_report(result, out / "report.html", **(report_kwargs or {}))
-    _write_bytes(out / "manifest.json", _json_bytes(result.manifest))
+    atomic_write(out / "manifest.json", _json_bytes(result.manifest))
     written["manifest.json"] = out / "manifest.json"
     return written
 

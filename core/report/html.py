@@ -42,7 +42,6 @@ import html
 import json
 import math
 import os
-import secrets
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from core.exceptions import CorpusCompassError, InputError, ParameterError
+from core.fileio import atomic_write
 from core.report.charts import CHART_CONFIG
 from core.report.export import _vl_version, chart_to_spec, chart_to_svg
 
@@ -578,14 +578,5 @@ def write_report(path: str | os.PathLike, sections: Sequence[ReportSection], **k
     """:func:`render_report` written atomically (temporary sibling, then ``os.replace``) to ``path``."""
     path = Path(path)
     text = render_report(sections, **kwargs)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(path, text)
     return path

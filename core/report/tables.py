@@ -28,13 +28,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-import secrets
-from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 import pandas as pd
 
 from core.exceptions import InputError
+from core.fileio import atomic_write
 
 __all__ = ["FORMULA_PREFIXES", "neutralize_cell", "neutralize_frame", "safe_csv"]
 
@@ -109,17 +108,7 @@ def safe_csv(df: pd.DataFrame, path_or_buffer: str | os.PathLike | BinaryIO | Te
     if path_or_buffer is None:
         return data
     if isinstance(path_or_buffer, (str, os.PathLike)):
-        path = Path(path_or_buffer)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        atomic_write(path_or_buffer, data)
         return None
     if isinstance(path_or_buffer, io.TextIOBase):
         path_or_buffer.write("\ufeff" + text)

@@ -1,5 +1,5 @@
-"""Results: :class:`~core.results.result.AnalysisResult`, its bundle format, the analysis store (with
-its records, expiry and size limit) and the queries the dashboard asks of a result.
+"""Results: :class:`~core.results.result.AnalysisResult`, its bundle format, the analysis store and
+the queries the dashboard asks of a result.
 
 Public names are re-exported here; inside ``core`` modules import from the defining module.
 """
@@ -41,15 +41,12 @@ from core.results.store import (
     link_path,
     new_id,
 )
-from core.results.store_meta import DEFAULT_MAX_BYTES, MAX_BYTES_ENV, StoredAnalysis, parse_size
 
 __all__ = [
     "BUNDLE_FORMAT",
     "BUNDLE_VERSION",
-    "DEFAULT_MAX_BYTES",
     "ID_PATTERN",
     "LINK_TEMPLATE",
-    "MAX_BYTES_ENV",
     "RESULT_FORMAT_VERSION",
     "STORE_DIR_ENV",
     "SUMMARY_FORMAT",
@@ -58,7 +55,6 @@ __all__ = [
     "AnalysisResult",
     "AnalysisStore",
     "Bundle",
-    "StoredAnalysis",
     "bundle_bytes",
     "default_store_dir",
     "display_sample",
@@ -69,7 +65,6 @@ __all__ = [
     "link_path",
     "make_table",
     "new_id",
-    "parse_size",
     "read_bundle",
     "shift_ranking",
     "word_neighbours",

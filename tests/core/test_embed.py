@@ -18,7 +18,6 @@ import pytest
 
 from core.embed.base import DEFAULT_MODEL_SHA256, Embedder, cpu_supports_bf16, resolve_precision
 from core.embed.factory import load_embedder
-from core.embed.safety import file_sha256
 from core.embed.torch_backend import SentenceTransformerEmbedder
 from core.exceptions import (
     CorpusCompassWarning,
@@ -27,6 +26,7 @@ from core.exceptions import (
     ParameterError,
     WeightHashMismatchError,
 )
+from core.fileio import file_sha256
 
 # 20 varied sentences: lengths from one word to a paragraph, punctuation, numbers, other scripts
 SENTENCES = [

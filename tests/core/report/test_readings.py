@@ -5,8 +5,15 @@ import math
 import pandas as pd
 import pytest
 
-from core.report.readings import (CITATIONS, evidence_table, format_p, geometry_readings, model_readings,
-                                  p_floor, symmetry_table)
+from core.report.readings import (
+    CITATIONS,
+    evidence_table,
+    format_p,
+    geometry_readings,
+    model_readings,
+    p_floor,
+    symmetry_table,
+)
 
 
 def test_format_p_and_floor():
