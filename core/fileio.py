@@ -2,7 +2,7 @@
 
 - :func:`atomic_write` writes bytes or text to a temporary sibling file, flushes and fsyncs it, then
   renames it onto the target with ``os.replace``, so a reader (or a process killed halfway) never sees
-  half a file; the temporary file is removed on any error. :func:`atomic_path` does the same for
+  half a file; the temporary file (``.NAME.partial-HEX``) is removed on any error. :func:`atomic_path` does the same for
   writers that want a path (``np.save``, an ONNX exporter).
 - :func:`file_sha256` hashes a file in 1 MiB blocks and remembers the digest for the life of the
   process, keyed by (real path, size, mtime_ns, ctime_ns, inode): rewriting the file, or resetting its
@@ -31,7 +31,7 @@ _BLOCK = 1 << 20
 
 
 def _temporary_sibling(path: Path, suffix: str = "") -> Path:
-    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp{suffix}")
+    return path.with_name(f".{path.name}.partial-{secrets.token_hex(8)}{suffix}")
 
 
 @contextlib.contextmanager
@@ -59,8 +59,10 @@ def atomic_path(path: str | os.PathLike, *, suffix: str = "") -> Iterator[Path]:
             tmp.unlink()
 
 
-def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = "utf-8") -> Path:
-    """Write ``data`` (bytes, or text encoded with ``encoding``, newlines as given) to ``path`` atomically.
+def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = "utf-8",
+                 mode: int | None = None) -> Path:
+    """Write ``data`` (bytes, or text encoded with ``encoding``, newlines as given) to ``path`` atomically;
+    ``mode`` (e.g. ``0o600``) is set on the file before it takes the final name.
 
     Returns
     -------
@@ -75,6 +77,8 @@ def atomic_write(path: str | os.PathLike, data: bytes | str, *, encoding: str = 
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -26,12 +26,12 @@ import json
 import math
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.exceptions import ParameterError
+from core.fileio import atomic_write
 
 __all__ = ["DEFAULT_MAX_BYTES", "MAX_BYTES_ENV", "MAX_EXPIRY_DAYS", "StoredAnalysis", "parse_size"]
 
@@ -205,17 +205,7 @@ class Tombstone:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` to ``path`` through a temporary sibling and a rename (never half a file)."""
-    tmp = path.with_name(f".{path.name}.partial-{secrets.token_hex(8)}")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(path, json.dumps(data, ensure_ascii=False), mode=0o600)
 
 
 def read_json(path: Path, limit: int = 1024 * 1024) -> Any:

@@ -35,7 +35,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
 def test_atomic_path_renames_what_was_written(tmp_path: Path) -> None:
     target = tmp_path / "v.npy"
     with atomic_path(target, suffix=".npy") as tmp:
-        assert tmp.parent == tmp_path and tmp.name.endswith(".npy") and tmp.name.startswith(".")
+        assert tmp.parent == tmp_path and tmp.name.endswith(".npy") and tmp.name.startswith(".v.npy.partial-")
         np.save(tmp, np.eye(2))
     np.testing.assert_array_equal(np.load(target), np.eye(2))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.npy"]
