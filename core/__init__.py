@@ -155,6 +155,8 @@ _EXPORTS: dict[str, str] = {
     "depth_rank_sum_test_both_ways": "core.analysis.depth",
     "liu_singh_q": "core.analysis.depth",
     "tte_depth": "core.analysis.depth",
+    "CorpusDepths": "core.analysis.depth",
+    "corpus_depths": "core.analysis.depth",
     # core.analysis.twosample
     "ClassifierAttribution": "core.analysis.attribution",
     "TwoSampleResult": "core.analysis.twosample",

@@ -37,8 +37,10 @@ from core.validation import as_embedding_matrix, check_choice, check_int, check_
 
 __all__ = [
     "BidirectionalDepthResult",
+    "CorpusDepths",
     "DepthExtremes",
     "DepthTestResult",
+    "corpus_depths",
     "depth_extremes",
     "depth_rank_sum_test",
     "depth_rank_sum_test_both_ways",
@@ -393,7 +395,10 @@ def depth_extremes(X: Any, *, reference: Any = None, k: int = 5, corpus_name: st
     k = check_int(k, "k", minimum=1)
     check_name(corpus_name, "corpus_name")
     reference_name = corpus_name if reference_name is None else check_name(reference_name, "reference_name")
-    depth = tte_depth(X, reference)
+    return _extremes(tte_depth(X, reference), k, corpus_name, reference_name)
+
+
+def _extremes(depth: np.ndarray, k: int, corpus_name: str, reference_name: str) -> DepthExtremes:
     k = min(k, depth.size)
     central = np.argsort(-depth, kind="stable")[:k]
     outlying = np.argsort(depth, kind="stable")[:k]
@@ -402,3 +407,84 @@ def depth_extremes(X: Any, *, reference: Any = None, k: int = 5, corpus_name: st
         outlying_indices=outlying, outlying_depths=depth[outlying],
         corpus_name=corpus_name, reference_name=reference_name,
     )
+
+
+# --------------------------------------------------------------------------- every depth of a run, once
+
+
+@dataclass(frozen=True, eq=False)
+class CorpusDepths:
+    """Every TTE depth a comparison of several corpora needs, each computed once (:func:`corpus_depths`).
+
+    Attributes
+    ----------
+    names : tuple of str
+        Corpus names, in input order.
+    in_sample : dict of str to ndarray of shape (n_c,)
+        Leave-one-out depth of each corpus's documents in their own corpus.
+    cross : dict of (str, str) to ndarray of shape (n_other,)
+        ``cross[(reference, other)]``: depth of the documents of ``other`` in ``reference``.
+    """
+
+    names: tuple[str, ...]
+    in_sample: dict[str, np.ndarray] = field(repr=False)
+    cross: dict[tuple[str, str], np.ndarray] = field(repr=False)
+
+    def depth(self, reference: str, corpus: str) -> np.ndarray:
+        """Depths of the documents of ``corpus`` in ``reference`` (in-sample when they are the same)."""
+        return self.in_sample[corpus] if corpus == reference else self.cross[(reference, corpus)]
+
+    def test(self, a: str, b: str, *, alternative: Literal["greater", "less", "two-sided"] = "greater",
+             ) -> BidirectionalDepthResult:
+        """:func:`depth_rank_sum_test_both_ways` of corpora ``a`` and ``b``, from the stored depths."""
+        check_choice(alternative, "alternative", _ALTERNATIVES)
+        return BidirectionalDepthResult(
+            a_reference=_test_result(self.in_sample[a], self.cross[(a, b)], alternative, a, b),
+            b_reference=_test_result(self.in_sample[b], self.cross[(b, a)], alternative, b, a))
+
+    def extremes(self, corpus: str, k: int) -> DepthExtremes:
+        """:func:`depth_extremes` of one corpus (in-sample), from the stored depths."""
+        return _extremes(self.in_sample[corpus], check_int(k, "k", minimum=1), corpus, corpus)
+
+    def to_frame(self):
+        """Long table ``reference, corpus, depth``: for every reference corpus, the depth of every
+        document of every corpus (its own corpus's documents leave themselves out)."""
+        import pandas as pd
+
+        parts = [pd.DataFrame({"reference": ref, "corpus": name, "depth": self.depth(ref, name)})
+                 for ref in self.names for name in self.names]
+        return pd.concat(parts, ignore_index=True)
+
+
+def corpus_depths(corpora: dict[str, Any]) -> CorpusDepths:
+    """In-sample depths of every corpus and the depths of every corpus in every other one, computed
+    once: each corpus is validated, normalised and summed once, then every depth is one matrix-vector
+    product (the closed forms in the module docstring).
+
+    Parameters
+    ----------
+    corpora : dict of str to array-like of shape (n_c, d)
+        At least two documents in each corpus; the same ``d`` everywhere.
+
+    Returns
+    -------
+    CorpusDepths
+        The same numbers as :func:`tte_depth` (in-sample and against each other corpus),
+        :func:`depth_rank_sum_test_both_ways` and :func:`depth_extremes` give one by one.
+    """
+    names = tuple(corpora)
+    for name in names:
+        check_name(name, "corpus name")
+    unit: dict[str, np.ndarray] = {}
+    first = None
+    for name in names:
+        arr = as_embedding_matrix(corpora[name], name=name, min_rows=2)
+        if first is not None:
+            check_same_dimension(unit[first], arr, (first, name))
+        first = first or name
+        unit[name] = _unit_rows(arr)
+    sums = {name: unit[name].sum(axis=0) for name in names}
+    in_sample = {name: _in_sample(unit[name], sums[name]) for name in names}
+    cross = {(ref, other): _out_of_sample(unit[other], sums[ref], unit[ref].shape[0])
+             for ref in names for other in names if other != ref}
+    return CorpusDepths(names=names, in_sample=in_sample, cross=cross)

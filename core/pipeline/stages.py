@@ -262,7 +262,7 @@ def stage_knn(ctx: RunContext) -> None:
 def stage_depth(ctx: RunContext) -> None:
     if not _wanted(ctx, "depth"):
         return
-    from core.analysis.depth import depth_extremes, depth_rank_sum_test_both_ways, tte_depth
+    from core.analysis.depth import corpus_depths
 
     if _skip_if_too_small(ctx, "depth", "the depth test"):
         return
@@ -271,17 +271,21 @@ def stage_depth(ctx: RunContext) -> None:
     pairs = _pairs(ctx.names)
     total = len(ctx.names) + len(pairs)
     try:
+        # every depth once: each corpus normalised and summed once; its in-sample depths serve the
+        # documents table, the extremes and both directions of the tests
+        ctx.report("depth", 0, total, "depth of every document")
+        all_depths = corpus_depths({name: ctx.X[name] for name in ctx.names})
         depths, extremes, results = {}, [], {}
         for i, name in enumerate(ctx.names):
             ctx.report("depth", i, total, f"depth of {name}")
-            depths[name] = tte_depth(ctx.X[name])
-            ex = depth_extremes(ctx.X[name], k=spec.n_extremes, corpus_name=name)
+            depths[name] = all_depths.in_sample[name]
+            ex = all_depths.extremes(name, spec.n_extremes)
             extremes.append((name, "central", ex.central_indices, ex.central_depths))
             extremes.append((name, "outlying", ex.outlying_indices, ex.outlying_depths))
         for j, (a, b) in enumerate(pairs):
             ctx.check_stop()
             ctx.report("depth", len(ctx.names) + j, total, f"{a} vs {b}")
-            results[(a, b)] = depth_rank_sum_test_both_ways(ctx.X[a], ctx.X[b], names=(a, b))
+            results[(a, b)] = all_depths.test(a, b)
     except InsufficientDataError as exc:
         ctx.skip("depth", str(exc))
         return

@@ -229,3 +229,39 @@ def test_invalid_parameters():
         depth_extremes(F_REF, corpus_name="  ")
     with pytest.raises(ParameterError, match="reference_name"):
         depth_extremes(F_REF, reference=F_REF, reference_name="")
+
+
+# --------------------------------------------------------------------------- every depth once
+
+
+def test_corpus_depths_reference_values() -> None:
+    from core.analysis.depth import corpus_depths
+
+    # unit vectors at 0°, 90° and 180°: cosines 0 and -1 from the first, so its in-sample depth is
+    # 1 + (0 + (-1)) / 2 = 0.5; a point at 45° in that corpus: 1 + (cos45 + cos45 + cos135) / 3
+    A = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    B = np.array([[1.0, 1.0], [2.0, 0.0]])
+    d = corpus_depths({"A": A, "B": B})
+    np.testing.assert_allclose(d.in_sample["A"], [0.5, 1.0, 0.5])
+    c = np.sqrt(0.5)
+    np.testing.assert_allclose(d.cross[("A", "B")], [1 + (c + c - c) / 3, 1 + (1 + 0 - 1) / 3])
+    np.testing.assert_allclose(d.in_sample["B"], [1 + c, 1 + c])
+
+
+def test_corpus_depths_equal_the_one_by_one_functions(rng) -> None:
+    from core.analysis.depth import corpus_depths
+
+    X = {"a": rng.standard_normal((30, 6)).astype(np.float32), "b": rng.standard_normal((20, 6)) + 0.4,
+         "c": rng.standard_normal((25, 6))}
+    d = corpus_depths(X)
+    for ref, reference in X.items():
+        for other, values in X.items():
+            expected = tte_depth(values) if ref == other else tte_depth(values, reference)
+            np.testing.assert_array_equal(d.depth(ref, other), expected)
+    both = depth_rank_sum_test_both_ways(X["a"], X["b"], names=("a", "b"))
+    assert d.test("a", "b").a_reference.to_dict() == both.a_reference.to_dict()
+    assert d.test("a", "b").b_reference.to_dict() == both.b_reference.to_dict()
+    assert d.extremes("c", 4).to_dict() == depth_extremes(X["c"], k=4, corpus_name="c").to_dict()
+    frame = d.to_frame()
+    assert len(frame) == 3 * 75 and list(frame.columns) == ["reference", "corpus", "depth"]
+    assert ((frame["depth"] >= 0) & (frame["depth"] <= 2)).all()
