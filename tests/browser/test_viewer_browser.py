@@ -145,7 +145,9 @@ def _open_every_page(chromium, viewer: Viewer, link: str, *, check: bool) -> Non
 def _page_content(page, title: str, shown: str, link: str) -> None:
     """What each page shows of the stored analysis (so an empty page cannot pass)."""
     if title == "Map":
-        assert page.locator("[data-testid='stPlotlyChart']").count() >= 1  # the WebGL map
+        # the WebGL map: Plotly mounts its canvas after the script run has finished
+        page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").first.wait_for(timeout=60_000)
+        assert f"Every document is drawn: {2 * N_DOCS:,} points." in shown
     elif title == "Compare":
         assert f"We compared 'games' ({N_DOCS} documents) with 'science' ({N_DOCS} documents)" in shown
     elif title == "Geometry":
@@ -155,8 +157,8 @@ def _page_content(page, title: str, shown: str, link: str) -> None:
         assert "Documents the models disagree on most" in shown and "relative cosine" in shown
         assert "There is nothing to compare" not in shown
     elif title == "Word shift":
-        assert "Table with the Procrustes baseline and neighbours" in shown
-        assert "Neighbours of a word in each corpus" in shown
+        assert "Table with each method, the noise and the neighbours" in shown
+        assert "Usages and neighbours of a word in each corpus" in shown
     elif title == "Report":
         assert "This analysis is already saved" in shown
         shared = page.locator("[data-testid='stCode'] code").first.inner_text().strip()
