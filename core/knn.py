@@ -7,7 +7,7 @@ graphs", IEEE TPAMI 2020) on the same rows with the L2 metric (on unit vectors t
 cosine order, and HNSW's pruning heuristic assumes a metric). ``method="auto"`` is exact up to
 ``exact_max_n`` points (50,000) and HNSW above.
 
-Choices where METHODS.md is silent, documented here:
+Choices where the specification is silent, documented here:
 
 - Distances. Cosine distance is ``1 - cos`` clipped to [0, 2]; Euclidean is the true L2 distance (not
   its square). faiss works in float32, and its exact L2 uses ``|x|^2 + |y|^2 - 2 x.y``, which loses

@@ -1,4 +1,4 @@
-"""TTE depth of text embeddings and the depth rank-sum test (METHODS.md §2).
+"""TTE depth of text embeddings and the depth rank-sum test.
 
 Source: Seegmiller & Preum, "Statistical Depth for Ranking and Characterizing Transformer-Based Text
 Embeddings", EMNLP 2023. The quality index Q is Liu & Singh, "A quality index based on data depth and
@@ -12,7 +12,7 @@ from the exact closed form (O(n d), no pairwise matrix)::
     out-of-sample  D(x; F)   = 1 + x̂ · m / n_F               m = Σ_{h ∈ F} ĥ
     in-sample      D(x_i; F) = 1 + (x̂_i · m - 1) / (n_F - 1)  (x_i itself left out)
 
-Choices where METHODS.md or the paper leave room:
+Choices where the specification or the paper leave room:
 
 - The rank-sum test is ``scipy.stats.ranksums`` (normal approximation, no tie correction), as the
   specification asks. With many tied depths (duplicate documents) it is conservative.

@@ -1,11 +1,11 @@
-"""Hubness measurement: k-occurrence, k-skewness, Robin Hood index, hubs and antihubs (METHODS.md §3).
+"""Hubness measurement: k-occurrence, k-skewness, Robin Hood index, hubs and antihubs.
 
 Sources: Radovanović, Nanopoulos & Ivanović, "Hubs in space", JMLR 2010 (k-occurrence, k-skewness,
 hubs); Feldbauer & Flexer, "A comprehensive empirical comparison of hubness reduction in
 high-dimensional spaces", KAIS 2019 (Robin Hood index, antihub and hub occurrence).
 
 Everything here runs on a :class:`~core.knn.KnnGraph` (self excluded), so the graph computed once
-for the maps can be reused. Choices where METHODS.md is silent, documented here:
+for the maps can be reused. Choices where the specification is silent, documented here:
 
 - ``N_k`` counts the first ``k`` columns of the graph; a graph with more neighbours is truncated, one
   with fewer is refused. With duplicate points a twin is an ordinary neighbour.
@@ -188,7 +188,7 @@ def _measures(nk: np.ndarray, k: int, hub_factor: float) -> tuple[float, float, 
 
 def hubness_report(graph_or_X: Any, k: int = _DEFAULT_K, *, metric: str = "cosine", method: str = "auto",
                    hub_factor: float = 2.0, random_state: Any = 0) -> HubnessResult:
-    """k-occurrence and the hubness measures of METHODS.md §3.
+    """k-occurrence and the hubness measures of the specification.
 
     Parameters
     ----------

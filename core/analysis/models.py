@@ -1,7 +1,7 @@
 """Compare two embedding spaces of the same documents (e.g. two models on one corpus).
 
 Sources: Moschella et al., "Relative representations enable zero-shot latent space communication",
-ICLR 2023 (relative representations, METHODS.md §5); Kornblith, Norouzi, Lee, Hinton, "Similarity of
+ICLR 2023 (relative representations); Kornblith, Norouzi, Lee, Hinton, "Similarity of
 Neural Network Representations Revisited", ICML 2019 (linear CKA).
 
 For ``X_a`` (n, d_a) and ``X_b`` (n, d_b), rows aligned (row i is the same text in both):
@@ -17,7 +17,7 @@ For ``X_a`` (n, d_a) and ``X_b`` (n, d_b), rows aligned (row i is the same text 
   ``||Y^T X||_F^2 / (||X^T X||_F ||Y^T Y||_F)`` (Kornblith et al. eq. 5), which needs only (d, d)
   matrices and so works for any n.
 
-Choices where METHODS.md is silent, documented here:
+Choices where the specification is silent, documented here:
 
 - Anchors: by default ``n_anchors`` (300, capped at n with a warning) documents chosen by
   :func:`core.transform.relative.select_anchors`. ``"kmeans"`` and ``"farthest"`` look at the
@@ -235,7 +235,7 @@ def compare_spaces(
     max_queries: int = 5000,
     random_state: int = 0,
 ) -> ModelComparison:
-    """Compare two embeddings of the same documents (METHODS.md §5).
+    """Compare two embeddings of the same documents.
 
     Parameters
     ----------

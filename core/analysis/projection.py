@@ -1,4 +1,4 @@
-"""2-D maps of embedding spaces with UMAP: one seeded fit shared by all corpora (METHODS.md §9).
+"""2-D maps of embedding spaces with UMAP: one seeded fit shared by all corpora.
 
 Source: McInnes, Healy, Melville, "UMAP: Uniform Manifold Approximation and Projection for Dimension
 Reduction", arXiv:1802.03426 (umap-learn). Trustworthiness: Venna & Kaski 2001, as implemented in
@@ -8,7 +8,7 @@ All corpora are stacked and fitted together, so positions are comparable across 
 graph comes from the same backend as hubness (:func:`core.knn.knn_graph`, faiss) and is handed to
 umap-learn through ``precomputed_knn``, so it is computed once for both.
 
-Choices where METHODS.md is silent, documented here:
+Choices where the specification is silent, documented here:
 
 - ``n_neighbors`` counts the point itself, as in umap-learn; the shared graph therefore needs
   ``k >= n_neighbors - 1`` (self excluded) and is converted with ``KnnGraph.for_umap``.
@@ -282,7 +282,7 @@ def umap_projection(
 
 
 def project_corpora(arrays: Any, **kwargs: Any) -> Projection:
-    """One shared UMAP fit of several corpora (METHODS.md §9).
+    """One shared UMAP fit of several corpora.
 
     Parameters
     ----------

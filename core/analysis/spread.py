@@ -1,4 +1,4 @@
-"""Spread and isotropy of an embedding cloud (METHODS.md §7).
+"""Spread and isotropy of an embedding cloud.
 
 Sources: Rudman, Gillman, Rayne & Eickhoff, "IsoScore: Measuring the Uniformity of Embedding Space
 Utilization", Findings of ACL 2022; Marbut, McKinney-Bock & Wheeler, "Reliable Measures of Spread in
@@ -25,7 +25,7 @@ than pretending the cloud fills dimensions it cannot).
   (``scipy.stats.differential_entropy(method="vasicek")``, passed explicitly: scipy's default "auto"
   switches to other estimators for n <= 1000, which the published code silently did) and
   ``H_N(0,1) = ½ log(2πe)``; VRM = mean_k (1 - r_k)². 0 for an isotropic Gaussian-like cloud.
-  METHODS.md words the reference as "a Gaussian of the same variance"; read per component, that
+  the specification words the reference as "a Gaussian of the same variance"; read per component, that
   would make VRM blind to how variance is shared between components (every Gaussian would score 0,
   a line included), so we follow the paper's code: the reference Gaussian has the same *total*
   variance, spread evenly. The published code draws a random normal sample to get that total

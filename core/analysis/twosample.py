@@ -1,4 +1,4 @@
-"""Two-sample tests beyond depth: MMD, energy distance and a classifier test (METHODS.md §8).
+"""Two-sample tests beyond depth: MMD, energy distance and a classifier test.
 
 All three answer "are the two corpora drawn from one distribution?" with a permutation p-value
 ``(1 + #{null >= observed}) / (1 + n_permutations)`` (Phipson & Smyth 2010: never 0, exact level

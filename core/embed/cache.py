@@ -1,6 +1,6 @@
 """On-disk embedding cache and :func:`embed_texts`, the one way the rest of ``core`` embeds text.
 
-An embedding is a pure function of (embedder identity, text) (METHODS.md section 1): the identity
+An embedding is a pure function of (embedder identity, text) (see the model identity below): the identity
 already holds the model id, the weight SHA-256, the configuration digest and the precision. The cache
 maps ``sha256(identity + "\\0" + text)`` to the float32 vector bytes and its dimension.
 

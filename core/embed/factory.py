@@ -2,9 +2,9 @@
 
 Everything downstream (depth, hubness, relative representations, the dashboard) receives an object
 that follows :class:`Embedder`; :func:`load_embedder` builds the real one from a sentence-transformers
-model, and tests use a fake with the same attributes. METHODS.md section 1 is the specification.
+model, and tests use a fake with the same attributes.
 
-Choices this module makes where METHODS.md leaves room (each is tested):
+Choices this module makes where the specification leaves room (each is tested):
 
 - **Where models come from.** ``"default"`` (also ``"all-MiniLM-L6-v2"`` and
   ``"sentence-transformers/all-MiniLM-L6-v2"``, which name the same upstream revision) is the copy
@@ -38,7 +38,7 @@ Choices this module makes where METHODS.md leaves room (each is tested):
   fp32, so layer norms and the pooling see fp32 inputs); outputs are cast back to float32 and
   re-normalised. An explicit ``"bf16"`` on a CPU without native bf16 is honoured with a
   :class:`~core.exceptions.CorpusCompassWarning`: it is still correct, only slower than fp32.
-  METHODS.md reports cosine >= 0.9999 to fp32 for the default model; ``bench/bench_embed.py``
+  the specification reports cosine >= 0.9999 to fp32 for the default model; ``bench/bench_embed.py``
   measures it on every run.
 - **Speed.** Texts are sorted by token length (longest first) across the whole input and batched
   under a budget of padded tokens as well as a number of texts, so batches carry little padding and

@@ -13,7 +13,7 @@ default because it needs two optional packages (``onnx`` to export, ``onnxruntim
 one-off export of a few seconds per model; its fidelity would pass the bar for a default
 (min cosine >= 0.999) with margin.
 
-Choices where METHODS.md is silent, documented here:
+Choices where the specification is silent, documented here:
 
 - **What is exported.** The ``Transformer`` and ``Pooling`` modules of the sentence-transformers
   pipeline (any pooling mode), as one graph from token ids and attention mask (and token type ids

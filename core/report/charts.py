@@ -11,7 +11,7 @@ Choices the specification leaves open, and why:
   so the HTML report opens offline. Inline data also bypasses Altair's ``MaxRowsError`` (5,000
   rows), which only guards DataFrames. The flip side: the builders never sample. Large maps must be
   sampled by the caller (``DataFrame.sample(n, random_state=...)``) and the true size passed as
-  ``n_total`` so that the chart says "showing N of M documents" (METHODS.md §9).
+  ``n_total`` so that the chart says "showing N of M documents".
 - **Column names are renamed** to fixed internal field names (``umap_x``, ``corpus``, ``value``, ...)
   and the user's names are kept as axis/legend titles. Vega-Lite reads ``.`` and ``[ ]`` in a field
   name as nested access and Altair reads ``:`` as a type shorthand, so a metadata column called

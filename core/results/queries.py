@@ -3,9 +3,9 @@
 The Streamlit layer (``app/``) does no numerics (STYLE.md); what its pages compute from the stored
 tables and arrays lives here, as plain functions on DataFrames and arrays that tests call directly:
 
-- :func:`display_sample`: the documents a map draws, sampled for large corpora (METHODS.md §9: the
+- :func:`display_sample`: the documents a map draws, sampled for large corpora (: the
   sample size is stated on the chart);
-- :func:`shift_ranking`: the CADE shift list of one pair with frequency filters (METHODS.md §6);
+- :func:`shift_ranking`: the CADE shift list of one pair with frequency filters;
 - :func:`word_neighbours` and :func:`word_trajectory`: nearest neighbours (cosine) of a word in each
   corpus's aligned CADE space, and a word's path across 3+ corpora, computed from the stored
   ``word_vectors`` and ``word_vocab`` without retraining (the same definitions as
@@ -15,7 +15,7 @@ tables and arrays lives here, as plain functions on DataFrames and arrays that t
 - :func:`k_occurrence_summary`: the N_k histogram counts of the stored pooled kNN graph.
 
 Where the spec leaves room: a word counts as present in a corpus when it occurs at least
-``min_freq`` times there (its slice vector is otherwise an untrained random start, METHODS.md §6), and
+``min_freq`` times there (its slice vector is otherwise an untrained random start), and
 neighbours are drawn only from words present in that corpus. Ties are broken by vocabulary order
 (most frequent first), so results are deterministic.
 """
@@ -98,7 +98,7 @@ def k_occurrence_summary(documents: pd.DataFrame, *, k: int) -> pd.DataFrame:
     Parameters
     ----------
     documents : DataFrame
-        ``corpus`` and ``k_occurrence`` columns (N_k in the pooled kNN graph, METHODS.md §3).
+        ``corpus`` and ``k_occurrence`` columns (N_k in the pooled kNN graph).
     k : int
         Neighbourhood size of that graph.
 
@@ -136,7 +136,7 @@ def shift_ranking(words: pd.DataFrame, corpus_a: str, corpus_b: str, *, min_freq
         The pair, in either order (the table stores each unordered pair once; asking for (b, a) swaps
         the per-corpus columns so that ``freq_a`` and ``neighbours_a`` belong to ``corpus_a``).
     min_freq : int
-        Least occurrences in *each* corpus (rarely seen words have noisy vectors, METHODS.md §6).
+        Least occurrences in *each* corpus (rarely seen words have noisy vectors).
     top : int or None
         Rows returned; None for all.
 

@@ -1,4 +1,4 @@
-"""Hubness reduction: secondary distances that make neighbourhoods more symmetric (METHODS.md §3).
+"""Hubness reduction: secondary distances that make neighbourhoods more symmetric.
 
 Sources: Schnitzer, Flexer, Schedl & Widmer, "Local and global scaling reduce hubs in space", JMLR
 2012 (mutual proximity, local scaling, NICDM); Zelnik-Manor & Perona, "Self-tuning spectral
@@ -22,12 +22,12 @@ method             secondary distance                                      stati
 ``dissim_local``   ``|x-y|^2 - |x-c_x|^2 - |y-c_y|^2``                      c = mean of the k NN
 =================  ======================================================  ===========================
 
-The empirical mutual proximity above is METHODS.md's ``1 - #{j : d(x,j) > d and d(y,j) > d} / n``
+The empirical mutual proximity above is the specification's ``1 - #{j : d(x,j) > d and d(y,j) > d} / n``
 rewritten by complement (it counts the points inside either ball of radius d). Its smallest value for
-two distinct points is 2/n (x and y are always inside); we keep METHODS.md's denominator n (the
+two distinct points is 2/n (x and y are always inside); we keep the specification's denominator n (the
 hub-toolbox's sparse variant divides by the number of points other than x and y instead).
 
-Choices where METHODS.md is silent, documented here:
+Choices where the specification is silent, documented here:
 
 - Transductive estimators. ``fit(X)`` learns every point's statistic from X itself; ``transform``
   gives the secondary distances among the fitted points only (passing other data raises). To compare

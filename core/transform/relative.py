@@ -1,21 +1,21 @@
 """Relative representations: describe each document by its cosines to a set of anchor documents.
 
 Source: Moschella, Maiorca, Fumero, Norelli, Locatello, Rodolà, "Relative representations enable
-zero-shot latent space communication", ICLR 2023 (METHODS.md §5).
+zero-shot latent space communication", ICLR 2023.
 
 ``r(x) = [cos(x, a_1), ..., cos(x, a_K)]``. Because only cosines enter, ``r`` is unchanged by any
 rotation (orthogonal map) and any positive global rescaling of the space, but not by a translation or
 a per-axis rescaling. Anchors are parallel across spaces: the same documents (or texts) are embedded by
 every model being compared.
 
-Choices where METHODS.md is silent, documented here:
+Choices where the specification is silent, documented here:
 
 - Cosine is undefined for a zero vector: a zero anchor or a zero document row is refused with the
   row index, never turned into NaN.
 - ``select_anchors`` returns indices in selection order (for farthest-point sampling that order is
   meaningful: each anchor is the farthest from the ones before it). Asking for more anchors than there
   are documents uses every document once and emits a :class:`~core.exceptions.CorpusCompassWarning`
-  (METHODS.md: "K = 300 capped by corpus size").
+  (the specification: "K = 300 capped by corpus size").
 - k-means runs on the L2-normalised rows (so that it groups by direction, like the cosines that use
   the anchors), with scikit-learn's ``KMeans`` (k-means++, one initialisation, seeded). Each centroid
   is replaced by the document nearest to it, indices into the whole corpus; when two centroids share

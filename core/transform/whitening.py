@@ -1,6 +1,6 @@
 """Centring, PCA whitening and Zipfian whitening of embedding spaces, and their symmetry scores.
 
-Source: Yokoi, Bao, Kurita, Shimodaira, "Zipfian Whitening", NeurIPS 2024 (METHODS.md §4).
+Source: Yokoi, Bao, Kurita, Shimodaira, "Zipfian Whitening", NeurIPS 2024.
 
 Fit, for word vectors ``W`` (V, d) and word probabilities ``p`` (V,)::
 
@@ -14,11 +14,11 @@ so that ``p^T W' = 0`` and ``W'^T diag(p) W' = I``. With uniform ``p`` this is o
 with the population (``ddof=0``) covariance; scikit-learn's ``PCA(whiten=True)`` uses ``ddof=1`` and so
 differs by the factor ``sqrt(n / (n - 1))``.
 
-Choices where METHODS.md is silent or loose, documented here:
+Choices where the specification is silent or loose, documented here:
 
 - ``p`` need not sum to 1: it is divided by its sum, so raw counts can be passed. Negative, NaN or
   all-zero ``p`` is refused. Words with ``p = 0`` take no part in the fit (they are still transformed).
-- Rank: METHODS.md says "fewer words with p > 0 than dimensions" is rank deficient. Because the
+- Rank: the specification says "fewer words with p > 0 than dimensions" is rank deficient. Because the
   vectors are centred first, ``m`` words span at most ``m - 1`` dimensions, so full rank needs at least
   ``d + 1`` words with ``p > 0``; the check is on the singular values themselves (relative tolerance
   ``max(V, d) * eps * S_max``, the numpy ``matrix_rank`` rule), so collinear words are caught as well.
@@ -27,7 +27,7 @@ Choices where METHODS.md is silent or loose, documented here:
   embedding units) the whitening matrix is ``V diag(1 / sqrt(S**2 + epsilon))``; the fitted
   ``epsilon_`` reports it, and the whitened covariance is then ``diag(S**2 / (S**2 + epsilon))``,
   not exactly ``I``. Nothing ever divides by a zero singular value.
-- Symmetry scores (METHODS.md §4): the first moment is ``1 - ||sum_i p_i w_i|| / sum_i p_i ||w_i||``; the
+- Symmetry scores: the first moment is ``1 - ||sum_i p_i w_i|| / sum_i p_i ||w_i||``; the
   second is the entropy of the normalised eigenvalues of the p-weighted, centred covariance divided by
   ``log d`` (eigenvalues below zero from round-off are clipped to zero, ``0 log 0 = 0``). Both are 1
   for a perfectly symmetric space; after Zipfian whitening with the same ``p`` both are 1 up to
@@ -435,7 +435,7 @@ def zipfian_sentence_vectors(
     frequencies: Any = None,
     epsilon: float | None = None,
 ) -> np.ndarray:
-    """Zipfian-whitened bag-of-words vectors of documents (Yokoi et al. 2024, METHODS.md §4).
+    """Zipfian-whitened bag-of-words vectors of documents (Yokoi et al. 2024).
 
     Parameters
     ----------

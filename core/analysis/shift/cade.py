@@ -7,7 +7,7 @@ is trained with the compass's output (context) matrix copied in and frozen, so t
 input word vectors learn. Every slice answers "which input vector predicts these contexts, scored by
 the same context vectors", which puts all slices in one coordinate system with no rotation.
 
-What this module does, exactly (METHODS.md §6 leaves some of it open):
+What this module does, exactly (leaves some of it open):
 
 * Trainer: our numba CBOW negative-sampling trainer (``w2v.py``, whose docstring says why gensim 4.4
   cannot do the frozen slice and why gensim is not used for the compass either). The compass learns
@@ -31,7 +31,7 @@ What this module does, exactly (METHODS.md §6 leaves some of it open):
   identically in every slice; here each slice has its own stream, so that agreement between slices
   measures alignment and not a shared start (the start has norm about 0.03 and is soon outweighed).
 * Epochs: the same number for the compass and the slices (the reference's ``siter`` and ``diter``).
-  METHODS.md lists the reference default, 5, which suits corpora of millions of tokens. On small
+  the specification lists the reference default, 5, which suits corpora of millions of tokens. On small
   corpora 5 passes leave word2vec far from converged: on the bundled samples (56,000–124,000 tokens
   each) the mean cosine between two different frequent words is 0.90 in the compass and 0.75–0.78
   in the slices, so every vector is mostly one shared direction and cosines hardly discriminate.
