@@ -4,20 +4,8 @@ Loading lives in :mod:`core.load.read`, precomputed vectors in :mod:`core.load.v
 :mod:`core.load.stats`; the cleaning rules (empty and duplicate rows, unique ids) are here because
 :meth:`Corpus.from_texts` and the file readers share them.
 
-
-``load_corpus`` reads CSV, TSV, JSONL, Parquet, plain text (one document per line) or a zip of .txt
-files (one document per file) into an immutable :class:`Corpus`, with a :class:`LoadReport` that says
-how the file was read: encoding and any fallback, which text column and why, and how many empty and
-duplicate rows were removed. Nothing is removed or guessed silently. The readers themselves live in
-:mod:`core.load.formats`; tokenisation in :mod:`core.load.tokens`.
-
 Choices the specification leaves open:
 
-- Text-column inference: among the columns where more than half of the non-empty values are strings
-  that do not look like numbers, the one with the longest mean length (in characters) of those
-  strings. Columns chosen as id, metadata or vector column are not candidates. Shares and lengths
-  are estimated on at most 20,000 evenly spaced rows, so inference costs the same on any file size;
-  the same sample decides whether a chosen text column holds only numbers (and is refused).
 - Empty means empty or whitespace-only (``str.strip``). Duplicates are exact: same characters, no
   normalisation; the first occurrence is kept. Empty rows are removed first, so an empty row is
   counted as empty, never as a duplicate (unless ``drop_empty=False``, when repeated empty texts are
@@ -26,14 +14,6 @@ Choices the specification leaves open:
   from the first row after the header; JSON record for JSONL, skipping blank lines; line for plain
   text) and the member path for zip archives. ``source_rows`` are the 0-based record numbers, so a
   ``.npy`` with one row per record lines up through :meth:`Corpus.align_vectors`.
-- Metadata columns keep the type the file or pandas' CSV parser gives them; a string column whose
-  non-empty cells are all numbers (a year column with gaps) becomes numeric, its empty cells NaN.
-- Zipf's law, f(r) ∝ r^(-s) (Zipf 1949): ``s`` is the negated slope of the ordinary least-squares line
-  through (log10 rank, log10 frequency) over every word type. This is a descriptive summary for the
-  plot, not an estimator with guarantees: least squares on log-log data is biased by the long tail
-  of words seen once or twice (Clauset, Shalizi & Newman, "Power-law distributions in empirical
-  data", SIAM Review 2009; Piantadosi, "Zipf's word frequency law in natural language", Psychon.
-  Bull. Rev. 2014). Its R² is reported with it.
 """
 
 

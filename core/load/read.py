@@ -13,22 +13,11 @@ Choices the specification leaves open:
   strings. Columns chosen as id, metadata or vector column are not candidates. Shares and lengths
   are estimated on at most 20,000 evenly spaced rows, so inference costs the same on any file size;
   the same sample decides whether a chosen text column holds only numbers (and is refused).
-- Empty means empty or whitespace-only (``str.strip``). Duplicates are exact: same characters, no
-  normalisation; the first occurrence is kept. Empty rows are removed first, so an empty row is
-  counted as empty, never as a duplicate (unless ``drop_empty=False``, when repeated empty texts are
-  duplicates like any other).
-- Default ids are the 1-based record number in the file ("data row" for CSV/TSV/Parquet, counting
-  from the first row after the header; JSON record for JSONL, skipping blank lines; line for plain
-  text) and the member path for zip archives. ``source_rows`` are the 0-based record numbers, so a
-  ``.npy`` with one row per record lines up through :meth:`Corpus.align_vectors`.
 - Metadata columns keep the type the file or pandas' CSV parser gives them; a string column whose
   non-empty cells are all numbers (a year column with gaps) becomes numeric, its empty cells NaN.
-- Zipf's law, f(r) ∝ r^(-s) (Zipf 1949): ``s`` is the negated slope of the ordinary least-squares line
-  through (log10 rank, log10 frequency) over every word type. This is a descriptive summary for the
-  plot, not an estimator with guarantees: least squares on log-log data is biased by the long tail
-  of words seen once or twice (Clauset, Shalizi & Newman, "Power-law distributions in empirical
-  data", SIAM Review 2009; Piantadosi, "Zipf's word frequency law in natural language", Psychon.
-  Bull. Rev. 2014). Its R² is reported with it.
+
+The cleaning rules (empty and duplicate rows, default ids) are documented in :mod:`core.load.corpus`;
+the Zipf fit in :mod:`core.load.stats`.
 """
 
 
