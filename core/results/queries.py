@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.analysis.shift.ranking import _trajectory_cosines
 from core.exceptions import InputError, ParameterError
 
 __all__ = [
@@ -294,13 +295,7 @@ def word_trajectory(word_vocab: pd.DataFrame, word_vectors: Mapping[str, np.ndar
     freq = np.array([_freqs(word_vocab, c)[row] for c in order], dtype=np.int64)
     present = freq >= min_freq
     vecs = _unit_rows(np.stack([_vectors(word_vocab, word_vectors, c)[row] for c in order]))
-    to_first = np.full(len(order), np.nan)
-    step = np.full(len(order), np.nan)
-    for i in range(len(order)):
-        if present[i] and present[0]:
-            to_first[i] = float(np.clip(vecs[i] @ vecs[0], -1.0, 1.0))
-        if i > 0 and present[i] and present[i - 1]:
-            step[i] = 1.0 - float(np.clip(vecs[i] @ vecs[i - 1], -1.0, 1.0))
+    to_first, step = _trajectory_cosines(vecs, present)
     neighbours = []
     for i, corpus in enumerate(order):
         if present[i]:

@@ -389,13 +389,7 @@ def trajectory(model: CadeModel, word: str, corpora_order: Sequence[str] | None 
     freq = model.counts[idx, row].astype(np.int64)
     present = freq >= floor
     vecs = _unit(model.slice_vectors[idx, row])
-    to_first = np.full(len(order), np.nan)
-    step = np.full(len(order), np.nan)
-    for i in range(len(order)):
-        if present[i] and present[0]:
-            to_first[i] = float(np.clip(vecs[i] @ vecs[0], -1.0, 1.0))
-        if i > 0 and present[i] and present[i - 1]:
-            step[i] = 1.0 - float(np.clip(vecs[i] @ vecs[i - 1], -1.0, 1.0))
+    to_first, step = _trajectory_cosines(vecs, present)
     neigh = []
     for i, c in enumerate(idx):
         if present[i]:
@@ -407,3 +401,24 @@ def trajectory(model: CadeModel, word: str, corpora_order: Sequence[str] | None 
     return Trajectory(word=model.vocabulary[row], corpora=order, freq=freq, present=present,
                       cosine_to_first=to_first, shift_from_previous=step, neighbours=tuple(neigh),
                       min_freq=floor)
+
+
+def _trajectory_cosines(vecs: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine of each corpus's unit vector of a word to the first corpus's, and 1 - cosine to the previous.
+
+    Parameters
+    ----------
+    vecs : ndarray of shape (n_corpora, d)
+        The word's unit vectors, one row per corpus, in trajectory order.
+    present : ndarray of bool, shape (n_corpora,)
+        Whether the word is frequent enough in each corpus; NaN wherever a compared corpus lacks it.
+    """
+    n = len(present)
+    to_first = np.full(n, np.nan)
+    step = np.full(n, np.nan)
+    for i in range(n):
+        if present[i] and present[0]:
+            to_first[i] = float(np.clip(vecs[i] @ vecs[0], -1.0, 1.0))
+        if i > 0 and present[i] and present[i - 1]:
+            step[i] = 1.0 - float(np.clip(vecs[i] @ vecs[i - 1], -1.0, 1.0))
+    return to_first, step
