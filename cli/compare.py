@@ -2,7 +2,7 @@
 
 Registered by :func:`add_compare_parser` on the sub-command parser of :mod:`cli.main`, whose ``main``
 turns every :class:`~core.exceptions.CorpusCompassError` into a one-line message and exit code 2
-(anything unexpected: exit code 1). Output: the contract of PRODUCT.md (``summary.json``,
+(anything unexpected: exit code 1). Output: the files listed in README.md, "Command line" (``summary.json``,
 ``documents.csv``, ``tests.csv``, ``words.csv`` when word shift ran, ``report.html``,
 ``manifest.json``; :mod:`core.report.contract`; ``summary.json``'s ``timings`` include ``write``, the
 seconds spent writing the files) and, with ``--bundle``, an analysis bundle

@@ -1,7 +1,7 @@
 """The ``corpus-compass`` command line.
 
 Sub-commands: ``stats`` (corpus statistics), ``embed`` (vectors to .npy), ``compare`` (the whole
-pipeline, writing the report of PRODUCT.md's output contract), ``serve`` (the dashboard; ``--viewer``:
+pipeline, writing the report files described in README.md), ``serve`` (the dashboard; ``--viewer``:
 only shows saved analyses by link), ``open`` (view a saved analysis bundle in the dashboard) and
 ``store`` (add, list, delete and prune saved analyses: see :mod:`cli.store`). Every failure ends
 with a one-line reason on stderr and a non-zero exit code: 2 for bad input or parameters, 1 for
@@ -166,7 +166,8 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="corpus-compass", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="corpus-compass", description="Compare text corpora and their embeddings: statistics, depth tests, hubness, "
+                                     "word shift, maps and a self-contained report.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("stats", help="documents, tokens, vocabulary and removed rows of each file")

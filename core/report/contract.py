@@ -1,4 +1,4 @@
-"""The output contract of ``corpus-compass compare`` (PRODUCT.md, "Output contract of compare").
+"""The output contract of ``corpus-compass compare`` (README.md, "Command line").
 
 :func:`write_contract` writes, into one folder::
 

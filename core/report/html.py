@@ -1,7 +1,7 @@
 """One self-contained, offline HTML report: text, verdicts, tables and interactive charts.
 
 The report is a single ``.html`` file that opens in any browser with no network and no install
-(PRODUCT.md "Report and share"):
+(README.md, "The dashboard"):
 
 - **Offline.** Vega, Vega-Lite and vega-embed are inlined from vl-convert-python
   (``vl_convert.javascript_bundle``, the same versions Altair targets); chart data is inline. The page

@@ -9,7 +9,7 @@ Layout (format ``corpus-compass-bundle``, version 1)::
 
 Names may contain ``/`` to group members (``arrays/embeddings/minilm.npy``).
 
-Reading treats the bundle as untrusted input (it may be an upload, PRODUCT.md "Security"):
+Reading treats the bundle as untrusted input (it may be an upload, docs/SECURITY.md):
 
 - nothing is ever unpickled: arrays load with ``np.load(..., allow_pickle=False)``; tables are read by
   pyarrow, which since 14.0.1 refuses the pickle-based ``arrow.py_extension_type`` (CVE-2023-47248);

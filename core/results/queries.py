@@ -1,6 +1,6 @@
 """Small computations the dashboard needs on a finished :class:`~core.results.AnalysisResult`.
 
-The Streamlit layer (``app/``) does no numerics (STYLE.md); what its pages compute from the stored
+The Streamlit layer (``app/``) does no numerics (docs/ARCHITECTURE.md); what its pages compute from the stored
 tables and arrays lives here, as plain functions on DataFrames and arrays that tests call directly:
 
 - :func:`display_sample`: the documents a map draws, sampled for large corpora (: the

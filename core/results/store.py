@@ -5,7 +5,7 @@
 ``<root>/<id>.zip`` and returns the id; the link ``?analysis=<id>`` then opens it with
 :meth:`AnalysisStore.load`, without recomputing anything.
 
-Security choices (PRODUCT.md "Security": share links are unguessable and read-only):
+Security choices (docs/SECURITY.md: share links are unguessable and read-only):
 
 - **Ids are unguessable.** ``secrets.token_urlsafe(24)``: 24 random bytes (192 bits) from the
   operating system's CSPRNG, written as 32 URL-safe base64 characters. Knowing one id tells nothing

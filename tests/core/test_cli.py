@@ -95,3 +95,21 @@ def test_stats_reports_good_files_even_when_one_is_bad(tmp_path: Path, capsys) -
     assert "games  (" in captured.out
     assert captured.err.strip().startswith("corpus-compass stats: error: ")
     assert "empty.csv" in captured.err
+
+
+def test_installed_corpus_compass_command_runs_the_command_line(tmp_path: Path) -> None:
+    # the console script that `pip install` writes next to the interpreter (pyproject's
+    # [project.scripts]) must reach cli.main, from any working directory
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "corpus-compass"
+    assert script.exists(), f"{script} missing: is the package installed (pip install -e .)?"
+    done = subprocess.run([str(script), "stats", str(GAMES), "--json"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data[0]["stats"]["n_documents"] == load_corpus(GAMES, text_column="text").stats().n_documents
+    bad = subprocess.run([str(script), "stats", str(tmp_path / "missing.csv")], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "missing.csv" in bad.stderr

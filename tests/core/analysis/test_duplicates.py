@@ -83,3 +83,73 @@ def test_keep_one_per_cluster_removes_the_others_and_says_so():
     assert kept.report.notes[-1] == "2 near-duplicates removed (one document kept per group)"
     with pytest.raises(ParameterError, match="no documents with the ids"):
         without_documents(corpus, ["zz"])
+
+
+def _reference_components(texts: list[str], threshold: float) -> set[frozenset[int]]:
+    """The clusters as datasketch's own LSH gives them: every candidate of every document checked."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=128, weights=(0.05, 0.95))
+    parent = list(range(len(texts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    sets = [shingles(t) for t in texts]
+    for i, items in enumerate(sets):
+        m = MinHash(num_perm=128, seed=1)
+        m.update_batch([s.encode("utf-8") for s in items])
+        for j in lsh.query(m):
+            inter = len(items & sets[j]) / len(items | sets[j])
+            if inter >= threshold and find(i) != find(j):
+                parent[find(i)] = find(j)
+        lsh.insert(i, m)
+    groups: dict[int, set[int]] = {}
+    for i in range(len(texts)):
+        groups.setdefault(find(i), set()).add(i)
+    return {frozenset(g) for g in groups.values() if len(g) > 1}
+
+
+def test_clusters_are_those_of_every_lsh_candidate_pair_checked():
+    # templates with random word swaps make chains, partial overlaps and false candidates: skipping
+    # the pairs already connected must give exactly the components of checking every candidate
+    import random
+
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(60)]
+    templates = [[rng.choice(vocab) for _ in range(18)] for _ in range(6)]
+    texts = []
+    for _ in range(400):
+        words = list(rng.choice(templates))
+        for _ in range(rng.randint(0, 4)):
+            words[rng.randrange(len(words))] = rng.choice(vocab)
+        texts.append(" ".join(words))
+    for threshold in (0.4, 0.5, 0.7):
+        found = near_duplicates(["c"] * len(texts), [str(i) for i in range(len(texts))], texts,
+                                threshold=threshold)
+        got = {frozenset(int(d) for d in g["doc_id"]) for _, g in found.clusters.groupby("cluster")}
+        assert got == _reference_components(texts, threshold)
+        assert 1 < len(got) and found.n_in_clusters > 100  # the case is not trivial
+
+
+def test_one_large_template_cluster_is_linear_not_quadratic(monkeypatch):
+    # 20,000 documents of one template: every pair is a candidate (2·10⁸ pairs); checking only pairs
+    # not yet connected needs about one check per document and band (counted, not timed)
+    from core.analysis import duplicates
+
+    n = 20_000
+    texts = [f"document {i}: " + "a fairly long package description " * 12 for i in range(n)]
+    calls = 0
+    original = duplicates._jaccard
+
+    def counting(a, b):
+        nonlocal calls
+        calls += 1
+        return original(a, b)
+
+    monkeypatch.setattr(duplicates, "_jaccard", counting)  # the real check, counted
+    found = near_duplicates(["a"] * n, [str(i) for i in range(n)], texts)
+    assert found.n_clusters == 1 and found.n_in_clusters == n
+    assert calls < 2 * n
