@@ -353,7 +353,7 @@ class HubnessReductionResult:
 def reduce_hubness(X: Any, method: str = "mp_gaussian", k: int = 10, *, labels: Any = None,
                    metric: str = "cosine", approximate: bool | None = None, n_candidates: int = 100,
                    knn_method: str = "auto", random_state: Any = 0,
-                   params: dict | None = None) -> HubnessReductionResult:
+                   params: dict | None = None, primary_graph: Any = None) -> HubnessReductionResult:
     """Apply one hubness reduction and measure hubness (and kNN accuracy) before and after.
 
     Parameters
@@ -371,6 +371,10 @@ def reduce_hubness(X: Any, method: str = "mp_gaussian", k: int = 10, *, labels: 
         As in the estimators.
     params : dict, optional
         Further estimator parameters, e.g. ``{"k": 5}`` for the reduction's own neighbourhood.
+    primary_graph : KnnGraph, optional
+        The kNN graph of ``X`` (at least ``k`` neighbours, :func:`core.knn.knn_graph`) that the
+        "before" measures use, when the caller has it already (the pipeline's pooled graph); default:
+        the reduction's own candidate graph when approximate, else an exact graph built here.
 
     Returns
     -------
@@ -384,9 +388,14 @@ def reduce_hubness(X: Any, method: str = "mp_gaussian", k: int = 10, *, labels: 
     n = reducer.n_samples_fit_
     if k >= n:
         raise ParameterError(f"k={k} must be smaller than the number of points n={n}")
-    if reducer.approximate_:
-        if k > reducer.n_candidates_:
-            raise ParameterError(f"k={k} must be at most n_candidates={reducer.n_candidates_}")
+    if reducer.approximate_ and k > reducer.n_candidates_:
+        raise ParameterError(f"k={k} must be at most n_candidates={reducer.n_candidates_}")
+    if primary_graph is not None:
+        if primary_graph.n != n or primary_graph.k < k:
+            raise ParameterError(f"primary_graph must hold at least k={k} neighbours of each of the {n} "
+                                 f"points; it has {primary_graph.k} of {primary_graph.n}")
+        primary = primary_graph.truncated(k) if primary_graph.k > k else primary_graph
+    elif reducer.approximate_:
         primary = reducer.graph_.truncated(k)
     else:
         primary = knn_graph(X, k, metric=metric, method="exact")

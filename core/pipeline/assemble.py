@@ -1,5 +1,5 @@
 """The final assembly of a run: the tables of :class:`~core.results.result.AnalysisResult` from the
-values the stages (:mod:`core.pipeline.stages`) left in the :class:`~core.pipeline.context.RunContext`.
+typed outputs (:mod:`core.pipeline.outputs`) the stages (:mod:`core.pipeline.stages`) returned.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ __all__: list[str] = []
 
 def _test_rows(ctx: RunContext) -> list[dict[str, Any]]:
     rows = []
-    depth = ctx.extras.get("depth", {})
-    tests = ctx.extras.get("tests", {})
+    depth = ctx.depth.tests if ctx.depth is not None else {}
+    tests = ctx.tests.results if ctx.tests is not None else {}
     for pair in _pairs(ctx.names):
         if pair in depth:
             for r in depth[pair].results:
@@ -48,8 +48,8 @@ def _test_rows(ctx: RunContext) -> list[dict[str, Any]]:
 def _verdict_rows(ctx: RunContext, n_tests: int) -> list[dict[str, Any]]:
     from core.analysis.verdict import summarize_comparison
 
-    depth = ctx.extras.get("depth", {})
-    tests = ctx.extras.get("tests", {})
+    depth = ctx.depth.tests if ctx.depth is not None else {}
+    tests = ctx.tests.results if ctx.tests is not None else {}
     rows = []
     for a, b in _pairs(ctx.names):
         if (a, b) not in depth and (a, b) not in tests:
@@ -70,12 +70,12 @@ def _verdict_rows(ctx: RunContext, n_tests: int) -> list[dict[str, Any]]:
 def _extreme_rows(ctx: RunContext) -> list[dict[str, Any]]:
     spec = ctx.spec
     rows = []
-    for name, kind, idx, values in ctx.extras.get("depth_extremes", []):
+    for name, kind, idx, values in (ctx.depth.extremes if ctx.depth is not None else ()):
         ids, texts = _doc_rows(ctx, name, idx)
         rows += [{"corpus": name, "kind": kind, "rank": r, "doc_id": i, "text": t, "value": float(v)}
                  for r, (i, t, v) in enumerate(zip(ids, texts, values), start=1)]
     for name in ctx.names:
-        prob = ctx.extras.get("classifier_prob", {}).get(name)
+        prob = ctx.tests.classifier_prob.get(name) if ctx.tests is not None else None
         if prob is None:
             continue
         k = min(spec.n_extremes, prob.size)
@@ -87,38 +87,62 @@ def _extreme_rows(ctx: RunContext) -> list[dict[str, Any]]:
     return rows
 
 
+def _cross_depth_rows(ctx: RunContext) -> Any:
+    """The ``cross_depths`` table: the depth of every document in every *other* corpus."""
+    import pandas as pd
+
+    if ctx.depth is None:
+        return []
+    parts = []
+    for ref in ctx.names:
+        for name in ctx.names:
+            if name != ref:
+                corpus = ctx.spec.corpora[ctx.names.index(name)]
+                parts.append(pd.DataFrame({"reference": ref, "corpus": name, "doc_id": list(corpus.ids),
+                                           "depth": ctx.depth.depths.cross[(ref, name)]}))
+    return pd.concat(parts, ignore_index=True) if parts else []
+
+
 def finalise(ctx: RunContext) -> dict[str, Any]:
     """The keyword arguments of :class:`~core.results.AnalysisResult` (tables and dicts) from ``ctx``."""
-    documents = ctx.tables["documents"]
+    assert ctx.load is not None, "the load stage always runs first"
+    documents = ctx.load.documents.copy()
     starts = _offsets(ctx)
     for name in ctx.names:
         sl = starts[name]
         rows = np.arange(sl.start, sl.stop)
-        if name in ctx.extras.get("depths", {}):
-            documents.loc[rows, "depth"] = ctx.extras["depths"][name]
-        if name in ctx.extras.get("classifier_prob", {}):
-            documents.loc[rows, "classifier_prob"] = ctx.extras["classifier_prob"][name]
-    if "k_occurrence" in ctx.extras:
-        documents["k_occurrence"] = ctx.extras["k_occurrence"].astype(np.float64)
-    if "map" in ctx.extras:
-        documents["umap_x"] = ctx.extras["map"][:, 0].astype(np.float64)
-        documents["umap_y"] = ctx.extras["map"][:, 1].astype(np.float64)
+        if ctx.depth is not None:
+            documents.loc[rows, "depth"] = ctx.depth.in_sample(name)
+        if ctx.tests is not None and name in ctx.tests.classifier_prob:
+            documents.loc[rows, "classifier_prob"] = ctx.tests.classifier_prob[name]
+    if ctx.hubness is not None:
+        documents["k_occurrence"] = ctx.hubness.k_occurrence.astype(np.float64)
+    if ctx.map is not None:
+        documents["umap_x"] = ctx.map.coords[:, 0].astype(np.float64)
+        documents["umap_y"] = ctx.map.coords[:, 1].astype(np.float64)
     tests = _test_rows(ctx)
+    depth_tests = ctx.depth.tests if ctx.depth is not None else {}
     depth_rows = [{"reference": r.reference_name, "other": r.sample_name, "W": r.statistic, "pvalue": r.pvalue,
                    "Q": r.quality_index, "n_reference": r.n_reference, "n_other": r.n_sample}
-                  for pair in _pairs(ctx.names) if pair in ctx.extras.get("depth", {})
-                  for r in ctx.extras["depth"][pair].results]
-    out: dict[str, Any] = {
-        "corpora": make_table("corpora", ctx.tables["corpora"]),
+                  for pair in _pairs(ctx.names) if pair in depth_tests for r in depth_tests[pair].results]
+    hubness, spread, words, models = ctx.hubness, ctx.spread, ctx.words, ctx.models
+    return {
+        "corpora": make_table("corpora", ctx.load.corpora),
         "documents": make_table("documents", documents),
         "depth_tests": make_table("depth_tests", depth_rows),
+        "cross_depths": make_table("cross_depths", _cross_depth_rows(ctx)),
         "tests": make_table("tests", tests),
         "verdicts": make_table("verdicts", _verdict_rows(ctx, len(tests))),
         "extremes": make_table("extremes", _extreme_rows(ctx)),
+        "hubness": make_table("hubness", list(hubness.rows) if hubness else []),
+        "hubs": make_table("hubs", list(hubness.hubs) if hubness else []),
+        "spread": make_table("spread", list(spread.spread) if spread else []),
+        "eigenspectrum": make_table("eigenspectrum", spread.eigenspectrum if spread else []),
+        "symmetry": make_table("symmetry", list(spread.symmetry) if spread else []),
+        "words": make_table("words", words.rows if words else []),
+        "word_vocab": make_table("word_vocab", words.vocabulary if words and words.vocabulary is not None
+                                 else []),
+        "word_vectors": dict(words.word_vectors) if words else {},
+        "model_comparison": dict(models.comparison) if models else {},
+        "model_documents": make_table("model_documents", models.documents if models else []),
     }
-    for name in ("hubness", "hubs", "spread", "eigenspectrum", "symmetry", "words", "word_vocab",
-                 "model_documents"):
-        out[name] = make_table(name, ctx.tables.get(name, []))
-    out["word_vectors"] = ctx.extras.get("word_vectors", {})
-    out["model_comparison"] = ctx.tables.get("model_comparison", {})
-    return out

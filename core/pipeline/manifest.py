@@ -13,7 +13,7 @@ from core.pipeline.spec import Analysis
 __all__ = ["library_versions", "model_info"]
 
 
-def _input_hashes(spec: Analysis) -> list[str | None]:
+def input_hashes(spec: Analysis) -> list[str | None]:
     if spec.input_sha256 is not None:
         return list(spec.input_sha256)
     out: list[str | None] = []

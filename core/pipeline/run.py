@@ -73,7 +73,7 @@ from typing import Any
 from core.exceptions import ParameterError
 from core.pipeline.assemble import finalise
 from core.pipeline.context import RunContext
-from core.pipeline.manifest import _input_hashes, _manifest
+from core.pipeline.manifest import _manifest
 from core.pipeline.spec import STAGES, Analysis, Progress
 from core.pipeline.stages import (
     stage_depth,
@@ -134,21 +134,21 @@ def run_analysis(spec: Analysis, *, embedder: Any = None, cache: Any = None, pro
     runners = {"load": stage_load, "embed": stage_embed, "transform": stage_transform, "knn": stage_knn,
                "depth": stage_depth, "tests": stage_tests, "hubness": stage_hubness, "spread": stage_spread,
                "map": stage_map, "words": stage_words, "models": stage_models}
-    hashes = None
     with _engine(spec) as engine:
         ctx.engine = engine
         for stage in STAGES:
             ctx.check_stop()
             started = time.perf_counter()
-            runners[stage](ctx)
+            ctx.record(stage, runners[stage](ctx))
             ctx.timings[stage] = round(time.perf_counter() - started, 4)
-            if stage == "load":
-                hashes = _input_hashes(spec)
-                ctx.tables["corpora"]["sha256"] = hashes
         engine_info = engine.info() if engine is not None else None
     ctx.check_stop()
     tables = finalise(ctx)
-    manifest = _manifest(spec, hashes or [None] * len(spec.corpora), ctx.models, engine_info)
+    models = {"model": ctx.embed.model} if ctx.embed is not None else {}
+    if ctx.models is not None:
+        models["second_model"] = ctx.models.second_model
+    hashes = list(ctx.load.sha256) if ctx.load is not None else [None] * len(spec.corpora)
+    manifest = _manifest(spec, hashes, models, engine_info)
     return AnalysisResult(**tables, skipped=dict(ctx.skipped), timings=dict(ctx.timings), manifest=manifest,
                           embeddings=({n: ctx.X[n].astype("float32") for n in ctx.names}
                                       if spec.keep_embeddings and ctx.X else {}))

@@ -1,7 +1,9 @@
 """The stages of :func:`core.pipeline.run.run_analysis`, one function each.
 
-Each ``stage_*`` function reads and fills a :class:`core.pipeline.context.RunContext`;
-:func:`core.pipeline.assemble.finalise` turns it into the tables of
+Each ``stage_*`` function reads the outputs of the earlier stages from a
+:class:`core.pipeline.context.RunContext` and returns its own, a frozen dataclass of
+:mod:`core.pipeline.outputs` (None when it was skipped: the reason is in ``ctx.skipped``);
+:func:`core.pipeline.assemble.finalise` turns them into the tables of
 :class:`~core.results.result.AnalysisResult`. The choices they make are listed in the docstring of
 :mod:`core.pipeline.run`. Internal module: use :func:`core.pipeline.run_analysis`.
 """
@@ -16,6 +18,19 @@ import pandas as pd
 
 from core.exceptions import InsufficientDataError
 from core.pipeline.context import RunContext
+from core.pipeline.outputs import (
+    DepthOutput,
+    EmbedOutput,
+    HubnessOutput,
+    KnnOutput,
+    LoadOutput,
+    MapOutput,
+    ModelsOutput,
+    SpreadOutput,
+    TestsOutput,
+    TransformOutput,
+    WordsOutput,
+)
 from core.results.result import TABLE_SCHEMAS
 
 _DOC_FIXED = [c for c, _ in TABLE_SCHEMAS["documents"]]
@@ -101,7 +116,9 @@ def _tidy_metadata(series: pd.Series) -> pd.Series:
         lambda v: v if v is None or isinstance(v, str) else str(v)).astype("str")
 
 
-def stage_load(ctx: RunContext) -> None:
+def stage_load(ctx: RunContext) -> LoadOutput:
+    from core.pipeline.manifest import input_hashes
+
     spec = ctx.spec
     ctx.report("load", 0, len(spec.corpora), "describing the corpora")
     from core.load.overview import corpus_fingerprint
@@ -117,11 +134,13 @@ def stage_load(ctx: RunContext) -> None:
                              **{c: np.full(n, np.nan) for c in _DOC_FIXED[3:]}})
         frames.append(pd.concat([base, _metadata_frame(corpus.metadata)], axis=1))
         ctx.report("load", i + 1, len(spec.corpora), corpus.name)
-    ctx.tables["corpora"] = pd.DataFrame(rows, columns=[c for c, _ in TABLE_SCHEMAS["corpora"]])
+    hashes = tuple(input_hashes(spec))  # each input file read and hashed once, here
+    corpora = pd.DataFrame(rows, columns=[c for c, _ in TABLE_SCHEMAS["corpora"]])
+    corpora["sha256"] = list(hashes)
     documents = pd.concat(frames, ignore_index=True, sort=False)
     for column in documents.columns[len(_DOC_FIXED):]:
         documents[column] = _tidy_metadata(documents[column])
-    ctx.tables["documents"] = documents
+    return LoadOutput(corpora=corpora, documents=documents, sha256=hashes)
 
 
 # --------------------------------------------------------------------------- embed
@@ -165,48 +184,52 @@ def _embed_all(ctx: RunContext, embedder: Any, stage: str) -> dict[str, np.ndarr
     return out
 
 
-def stage_embed(ctx: RunContext) -> None:
+def stage_embed(ctx: RunContext) -> EmbedOutput:
     from core.pipeline.manifest import model_info
 
     spec = ctx.spec
     total = sum(len(c) for c in spec.corpora)
     if all(c.vectors is not None for c in spec.corpora):
-        ctx.raw = {c.name: np.asarray(c.vectors, dtype=np.float32) for c in spec.corpora}
-        dim = next(iter(ctx.raw.values())).shape[1]
-        ctx.models["model"] = model_info(None, vectors=True, dimension=int(dim))
+        raw = {c.name: np.asarray(c.vectors, dtype=np.float32) for c in spec.corpora}
+        dim = next(iter(raw.values())).shape[1]
         ctx.report("embed", total, total, "precomputed vectors given; no model run")
-    elif ctx.engine is not None and ctx.embedder is None:  # engine="ray": embedded on the cluster
-        ctx.raw, ctx.models["model"] = ctx.engine.embed(ctx, spec.model, "embed")
+        return EmbedOutput(raw=raw, model=model_info(None, vectors=True, dimension=int(dim)))
+    if ctx.engine is not None and ctx.embedder is None:  # engine="ray": embedded on the cluster
+        raw, info = ctx.engine.embed(ctx, spec.model, "embed")
         ctx.report("embed", total, total, "done")
-    else:
-        if ctx.embedder is None:
-            ctx.report("embed", 0, total, f"loading model {spec.model}")
-            ctx.embedder = _load_model(spec.model, spec.precision, spec.backend)
-        ctx.report("embed", 0, total, f"embedding with {getattr(ctx.embedder, 'name', 'the model')}")
-        ctx.raw = _embed_all(ctx, ctx.embedder, "embed")
-        ctx.models["model"] = model_info(ctx.embedder)
-        _note_fidelity(ctx.embedder)
-        ctx.report("embed", total, total, "done")
-    ctx.X = dict(ctx.raw)
-    ctx.spaces = [("model embeddings", dict(ctx.raw))]
+        return EmbedOutput(raw=raw, model=info)
+    if ctx.embedder is None:
+        ctx.report("embed", 0, total, f"loading model {spec.model}")
+        ctx.embedder = _load_model(spec.model, spec.precision, spec.backend)
+    ctx.report("embed", 0, total, f"embedding with {getattr(ctx.embedder, 'name', 'the model')}")
+    raw = _embed_all(ctx, ctx.embedder, "embed")
+    _note_fidelity(ctx.embedder)
+    ctx.report("embed", total, total, "done")
+    return EmbedOutput(raw=raw, model=model_info(ctx.embedder))
 
 
 # --------------------------------------------------------------------------- transform
 
 
-def stage_transform(ctx: RunContext) -> None:
+def stage_transform(ctx: RunContext) -> TransformOutput | None:
     spec = ctx.spec
     if not spec.transforms:
         ctx.skip("transform", "no transform chosen (the model's embeddings are analysed as they are)")
-        return
+        return None
     total = len(spec.transforms)
-    sizes = [ctx.X[n].shape[0] for n in ctx.names]
+    sizes = [ctx.raw[n].shape[0] for n in ctx.names]
     split = np.cumsum(sizes)[:-1]
+    X = dict(ctx.raw)
+    spaces = [("model embeddings", dict(ctx.raw))]
 
     def store(label: str, pooled: np.ndarray) -> None:
+        nonlocal X
         parts = np.split(pooled, split)
-        ctx.X = {n: np.ascontiguousarray(p) for n, p in zip(ctx.names, parts)}
-        ctx.spaces.append((label, dict(ctx.X)))
+        X = {n: np.ascontiguousarray(p) for n, p in zip(ctx.names, parts)}
+        spaces.append((label, X))
+
+    def current() -> np.ndarray:
+        return np.vstack([X[n] for n in ctx.names])
 
     for i, name in enumerate(spec.transforms):
         ctx.check_stop()
@@ -222,14 +245,15 @@ def stage_transform(ctx: RunContext) -> None:
         elif name == "center":
             from core.transform.whitening import Centering
 
-            pooled = _pooled(ctx)
+            pooled = current()
             store("centred", Centering().fit(pooled).transform(pooled))
         else:
             from core.transform.whitening import PCAWhitening
 
-            pooled = _pooled(ctx)
+            pooled = current()
             store("whitened", PCAWhitening().fit(pooled).transform(pooled))
     ctx.report("transform", total, total, "done")
+    return TransformOutput(X=X, spaces=tuple(spaces))
 
 
 # --------------------------------------------------------------------------- knn
@@ -239,33 +263,34 @@ def _umap_neighbors(ctx: RunContext, n: int) -> int:
     return max(2, min(ctx.spec.umap_n_neighbors, n - 1))
 
 
-def stage_knn(ctx: RunContext) -> None:
+def stage_knn(ctx: RunContext) -> KnnOutput | None:
     spec = ctx.spec
     if not ({"hubness", "map"} & spec.analyses):
         ctx.skip("knn", "not needed: hubness and map are both off")
-        return
+        return None
     n = sum(ctx.X[name].shape[0] for name in ctx.names)
     k_graph = min(max(spec.k, _umap_neighbors(ctx, n) - 1), n - 1)
     if n < 3 or k_graph < 1:
         ctx.skip("knn", f"{n} documents in all: too few for a neighbour graph")
-        return
+        return None
     ctx.report("knn", 0, 1, f"{k_graph} nearest neighbours of {n:,} documents")
     from core.knn import knn_graph
 
-    ctx.graph = knn_graph(_pooled(ctx), k_graph, metric="cosine", random_state=spec.seed)
-    ctx.report("knn", 1, 1, f"{ctx.graph.method} search")
+    graph = knn_graph(_pooled(ctx), k_graph, metric="cosine", random_state=spec.seed)
+    ctx.report("knn", 1, 1, f"{graph.method} search")
+    return KnnOutput(graph=graph)
 
 
 # --------------------------------------------------------------------------- depth
 
 
-def stage_depth(ctx: RunContext) -> None:
+def stage_depth(ctx: RunContext) -> DepthOutput | None:
     if not _wanted(ctx, "depth"):
-        return
+        return None
     from core.analysis.depth import corpus_depths
 
     if _skip_if_too_small(ctx, "depth", "the depth test"):
-        return
+        return None
 
     spec = ctx.spec
     pairs = _pairs(ctx.names)
@@ -275,10 +300,9 @@ def stage_depth(ctx: RunContext) -> None:
         # documents table, the extremes and both directions of the tests
         ctx.report("depth", 0, total, "depth of every document")
         all_depths = corpus_depths({name: ctx.X[name] for name in ctx.names})
-        depths, extremes, results = {}, [], {}
+        extremes, results = [], {}
         for i, name in enumerate(ctx.names):
             ctx.report("depth", i, total, f"depth of {name}")
-            depths[name] = all_depths.in_sample[name]
             ex = all_depths.extremes(name, spec.n_extremes)
             extremes.append((name, "central", ex.central_indices, ex.central_depths))
             extremes.append((name, "outlying", ex.outlying_indices, ex.outlying_depths))
@@ -288,24 +312,22 @@ def stage_depth(ctx: RunContext) -> None:
             results[(a, b)] = all_depths.test(a, b)
     except InsufficientDataError as exc:
         ctx.skip("depth", str(exc))
-        return
-    ctx.extras["depth"] = results
-    ctx.extras["depths"] = depths
-    ctx.extras["depth_extremes"] = extremes
+        return None
     ctx.report("depth", total, total, "done")
+    return DepthOutput(depths=all_depths, tests=results, extremes=tuple(extremes))
 
 
 # --------------------------------------------------------------------------- tests
 
 
-def stage_tests(ctx: RunContext) -> None:
+def stage_tests(ctx: RunContext) -> TestsOutput | None:
     if not _wanted(ctx, "tests"):
-        return
+        return None
     from core.analysis.attribution import classifier_attribution
     from core.analysis.twosample import classifier_test, energy_test, mmd_test
 
     if _skip_if_too_small(ctx, "tests", "a two-sample test"):
-        return
+        return None
 
     spec = ctx.spec
     pairs = _pairs(ctx.names)
@@ -340,10 +362,9 @@ def stage_tests(ctx: RunContext) -> None:
                 done += 1
     except InsufficientDataError as exc:
         ctx.skip("tests", str(exc))
-        return
-    ctx.extras["tests"] = results
-    ctx.extras["classifier_prob"] = probs
+        return None
     ctx.report("tests", total, total, "done")
+    return TestsOutput(results={pair: tuple(r) for pair, r in results.items()}, classifier_prob=probs)
 
 
 # --------------------------------------------------------------------------- hubness
@@ -357,12 +378,12 @@ def _hub_row(scope: str, method: str, k: int, res: Any, *, accuracy: float | Non
             "approximate": bool(approximate), "note": note}
 
 
-def stage_hubness(ctx: RunContext) -> None:
+def stage_hubness(ctx: RunContext) -> HubnessOutput | None:
     if not _wanted(ctx, "hubness"):
-        return
+        return None
     if ctx.graph is None:
         ctx.skip("hubness", ctx.skipped.get("knn", "no neighbour graph"))
-        return
+        return None
     from core.analysis.hubness import hubness_report, loo_knn_accuracy
     from core.knn import knn_graph
 
@@ -372,6 +393,7 @@ def stage_hubness(ctx: RunContext) -> None:
     total = len(scopes) * (2 if spec.hubness_reduction else 1)
     labels = np.repeat(np.arange(len(ctx.names)), [ctx.X[n].shape[0] for n in ctx.names])
     rows: list[dict[str, Any]] = []
+    graphs = {"all": ctx.graph}  # each scope's graph built once, for its N_k and its reduction's "before"
     ctx.report("hubness", 0, total, "all corpora pooled")
     pooled = hubness_report(ctx.graph, k)
     graph_note = ("exact kNN search" if ctx.graph.method == "exact"
@@ -387,7 +409,7 @@ def stage_hubness(ctx: RunContext) -> None:
             rows.append({"scope": name, "method": "none", "k": k, "approximate": False,
                          "note": f"{n} documents: N_k needs more than k={k}"})
             continue
-        g = knn_graph(ctx.X[name], k, metric="cosine", random_state=spec.seed)
+        g = graphs[name] = knn_graph(ctx.X[name], k, metric="cosine", random_state=spec.seed)
         rows.append(_hub_row(name, "none", k, hubness_report(g, k), accuracy=None,
                              approximate=g.approximate, note=f"within {name} only"))
     if spec.hubness_reduction:
@@ -403,12 +425,10 @@ def stage_hubness(ctx: RunContext) -> None:
                 continue
             rr = reduce_hubness(X, spec.hubness_reduction, k, labels=labels if scope == "all" else None,
                                 approximate=True if X.shape[0] > spec.reduction_max_full_n else None,
-                                random_state=spec.seed)
+                                random_state=spec.seed, primary_graph=graphs.get(scope))
             rows.append(_hub_row(scope, spec.hubness_reduction, k, rr.after, accuracy=rr.accuracy_after,
                                  approximate=rr.approximate, note=rr.note))
-    ctx.tables["hubness"] = rows
     nk = pooled.k_occurrence
-    ctx.extras["k_occurrence"] = nk
     # hubs: the top n_hubs by N_k; antihubs: a seeded sample of n_hubs
     rng = np.random.default_rng(spec.seed)
     anti = pooled.antihubs
@@ -424,21 +444,21 @@ def stage_hubness(ctx: RunContext) -> None:
             ids, texts = _doc_rows(ctx, name, np.array([local]))
             hubs.append({"corpus": name, "doc_id": ids[0], "text": texts[0], "k_occurrence": int(nk[i]),
                          "kind": kind})
-    ctx.tables["hubs"] = hubs
     ctx.report("hubness", total, total, "done")
+    return HubnessOutput(rows=tuple(rows), hubs=tuple(hubs), k_occurrence=nk)
 
 
 # --------------------------------------------------------------------------- spread
 
 
-def stage_spread(ctx: RunContext) -> None:
+def stage_spread(ctx: RunContext) -> SpreadOutput | None:
     if not _wanted(ctx, "spread"):
-        return
+        return None
     from core.analysis.spread import spread_report
     from core.transform.whitening import symmetry_scores
 
     if _skip_if_too_small(ctx, "spread", "the spread measures"):
-        return
+        return None
     total = len(ctx.names) + len(ctx.spaces)
     spread, eigen, symmetry = [], [], []
     try:
@@ -465,29 +485,28 @@ def stage_spread(ctx: RunContext) -> None:
                                  "second_moment": s.second_moment})
     except InsufficientDataError as exc:
         ctx.skip("spread", str(exc))
-        return
-    ctx.tables["spread"] = spread
-    ctx.tables["eigenspectrum"] = pd.concat(eigen, ignore_index=True)
-    ctx.tables["symmetry"] = symmetry
+        return None
     ctx.report("spread", total, total, "done")
+    return SpreadOutput(spread=tuple(spread), eigenspectrum=pd.concat(eigen, ignore_index=True),
+                        symmetry=tuple(symmetry))
 
 
 # --------------------------------------------------------------------------- map
 
 
-def stage_map(ctx: RunContext) -> None:
+def stage_map(ctx: RunContext) -> MapOutput | None:
     if not _wanted(ctx, "map"):
-        return
+        return None
     if ctx.graph is None:
         ctx.skip("map", ctx.skipped.get("knn", "no neighbour graph"))
-        return
+        return None
     from core.analysis.projection import project_corpora
 
     spec = ctx.spec
     n = ctx.graph.n
     if n < 5:
         ctx.skip("map", f"{n} documents in all: UMAP needs at least 5")
-        return
+        return None
     nn = _umap_neighbors(ctx, n)
     epochs = spec.umap_n_epochs
     if epochs is None and n > _UMAP_FULL_EPOCHS_MAX_N:
@@ -495,17 +514,16 @@ def stage_map(ctx: RunContext) -> None:
     ctx.report("map", 0, 1, f"UMAP of {n:,} documents")
     proj = project_corpora([ctx.X[name] for name in ctx.names], n_neighbors=nn, min_dist=spec.umap_min_dist,
                            metric="cosine", random_state=spec.seed, knn=ctx.graph, n_epochs=epochs)
-    ctx.extras["map"] = proj.coords
-    ctx.extras["map_info"] = proj.to_dict()
     ctx.report("map", 1, 1, "shared kNN graph" if proj.knn_source == "shared" else proj.knn_source)
+    return MapOutput(coords=proj.coords)
 
 
 # --------------------------------------------------------------------------- words
 
 
-def stage_words(ctx: RunContext) -> None:
+def stage_words(ctx: RunContext) -> WordsOutput | None:
     if not _wanted(ctx, "words"):
-        return
+        return None
     from core.analysis.shift.methods import shift_words
     from core.exceptions import ModelError
 
@@ -531,30 +549,29 @@ def stage_words(ctx: RunContext) -> None:
                           cache_dir=cache_dir, progress=callback)
     except (InsufficientDataError, ModelError) as exc:
         ctx.skip("words", str(exc))
-        return
+        return None
     for pair, reason in out.skipped.items():
         ctx.skipped[f"words: {pair}"] = reason
-    ctx.tables["words"] = out.rows
+    vocab = None
     if out.counts is not None:
         vocab = pd.DataFrame({"word": list(out.vocabulary)})
         for c, name in enumerate(ctx.names):
             vocab[f"freq:{name}"] = np.asarray(out.counts[c], dtype=np.int64)
-        ctx.tables["word_vocab"] = vocab
-        ctx.extras["word_vectors"] = dict(out.word_vectors)
-    ctx.extras["cade"] = dict(out.params)
     ctx.report("words", 1, 1, "done")
+    return WordsOutput(rows=out.rows, vocabulary=vocab,
+                       word_vectors=dict(out.word_vectors) if vocab is not None else {})
 
 
 # --------------------------------------------------------------------------- models
 
 
-def stage_models(ctx: RunContext) -> None:
+def stage_models(ctx: RunContext) -> ModelsOutput | None:
     if not _wanted(ctx, "models"):
-        return
+        return None
     spec = ctx.spec
     if spec.second_model is None and ctx.second_embedder is None:
         ctx.skip("models", "no second model given (second_model / --second-model)")
-        return
+        return None
     from core.analysis.models import compare_spaces
     from core.pipeline.manifest import model_info
 
@@ -575,10 +592,9 @@ def stage_models(ctx: RunContext) -> None:
                             k=min(spec.k, n - 1), random_state=spec.seed)
     except InsufficientDataError as exc:
         ctx.skip("models", str(exc))
-        return
-    first = ctx.models.get("model") or {}
-    ctx.models["second_model"] = second_info
-    ctx.tables["model_comparison"] = {
+        return None
+    first = ctx.embed.model if ctx.embed is not None else {}
+    comparison = {
         "model_a": first.get("name"), "model_b": str(second_info.get("name") or spec.second_model),
         "n_anchors": mc.n_anchors, "anchor_method": mc.anchor_method, "k": mc.k,
         "relative_cosine": mc.relative_cosine, "knn_jaccard": mc.jaccard, "mrr": mc.mrr, "cka": mc.cka}
@@ -586,8 +602,9 @@ def stage_models(ctx: RunContext) -> None:
     ids = [i for c in spec.corpora for i in c.ids]
     texts = [t for c in spec.corpora for t in c.texts]
     order = np.lexsort((mc.relative_cosine_per_document, mc.jaccard_per_document))
-    ctx.tables["model_documents"] = pd.DataFrame({
+    documents = pd.DataFrame({
         "corpus": corpus_of[order], "doc_id": [ids[i] for i in order], "text": [texts[i] for i in order],
         "relative_cosine": mc.relative_cosine_per_document[order],
         "knn_jaccard": mc.jaccard_per_document[order]})
     ctx.report("models", 1, 1, "done")
+    return ModelsOutput(comparison=comparison, documents=documents, second_model=second_info)

@@ -82,7 +82,7 @@ def write_summary(result: AnalysisResult, out_dir: str | os.PathLike) -> Path:
 
 
 def write_contract(result: AnalysisResult, out_dir: str | os.PathLike, *, report: bool = True,
-                   report_kwargs: dict[str, Any] | None = None) -> dict[str, Path]:
+                   summary: bool = True, report_kwargs: dict[str, Any] | None = None) -> dict[str, Path]:
     """Write the output contract of ``compare`` into ``out_dir`` (created if missing).
 
     Parameters
@@ -92,6 +92,9 @@ def write_contract(result: AnalysisResult, out_dir: str | os.PathLike, *, report
         The folder; existing contract files in it are replaced.
     report : bool
         Also write ``report.html`` (default True).
+    summary : bool
+        Also write ``summary.json`` (default True). The command line passes False and writes it
+        once, last, with :func:`write_summary`, so that its timings include the time spent writing.
     report_kwargs : dict, optional
         Passed to :func:`core.report.document.write_html_report`.
 
@@ -110,7 +113,8 @@ def write_contract(result: AnalysisResult, out_dir: str | os.PathLike, *, report
 
     written: dict[str, Path] = {}
     tables = contract_tables(result)
-    written["summary.json"] = write_summary(result, out)
+    if summary:
+        written["summary.json"] = write_summary(result, out)
     for name in ("documents", "tests"):
         safe_csv(tables[name], out / f"{name}.csv")
         written[f"{name}.csv"] = out / f"{name}.csv"

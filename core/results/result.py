@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 RESULT_FORMAT_VERSION = 1
+#: tables added after format version 1 was first written: a bundle without them still opens (empty)
+_ADDED_TABLES = frozenset({"cross_depths"})
 SUMMARY_FORMAT = "corpus-compass-summary"
 
 _S, _F, _I, _NI, _B = "str", "float64", "int64", "Int64", "bool"
@@ -58,6 +60,7 @@ TABLE_SCHEMAS: dict[str, tuple[tuple[str, str], ...]] = {
                   ("umap_y", _F), ("k_occurrence", _F), ("classifier_prob", _F)),
     "depth_tests": (("reference", _S), ("other", _S), ("W", _F), ("pvalue", _F), ("Q", _F),
                     ("n_reference", _I), ("n_other", _I)),
+    "cross_depths": (("reference", _S), ("corpus", _S), ("doc_id", _S), ("depth", _F)),
     "tests": (("test", _S), ("reference", _S), ("other", _S), ("statistic", _F), ("pvalue", _F),
               ("pvalue_adjusted", _F), ("effect_size", _F), ("effect_size_name", _S),
               ("n_permutations", _NI), ("random_state", _NI), ("note", _S)),
@@ -237,7 +240,7 @@ class AnalysisResult:
 
     Attributes
     ----------
-    corpora, documents, depth_tests, tests, verdicts, extremes, hubness, hubs, spread,
+    corpora, documents, depth_tests, cross_depths, tests, verdicts, extremes, hubness, hubs, spread,
     eigenspectrum, symmetry, words, word_vocab, model_documents : DataFrame
     word_vectors : dict of str to ndarray
         Corpus name → (V, dim) float32 CADE slice vectors, rows aligned with ``word_vocab``.
@@ -256,6 +259,7 @@ class AnalysisResult:
     corpora: pd.DataFrame = field(default_factory=partial(empty_table, "corpora"))
     documents: pd.DataFrame = field(default_factory=partial(empty_table, "documents"))
     depth_tests: pd.DataFrame = field(default_factory=partial(empty_table, "depth_tests"))
+    cross_depths: pd.DataFrame = field(default_factory=partial(empty_table, "cross_depths"))
     tests: pd.DataFrame = field(default_factory=partial(empty_table, "tests"))
     verdicts: pd.DataFrame = field(default_factory=partial(empty_table, "verdicts"))
     extremes: pd.DataFrame = field(default_factory=partial(empty_table, "extremes"))
@@ -480,10 +484,10 @@ class AnalysisResult:
         if result["result_format"] != RESULT_FORMAT_VERSION:
             raise BundleError(f"analysis result format {result['result_format']!r} is not supported "
                               f"(this Corpus Compass reads version {RESULT_FORMAT_VERSION})")
-        missing = [n for n in TABLE_SCHEMAS if n not in bundle.tables]
+        missing = [n for n in TABLE_SCHEMAS if n not in bundle.tables and n not in _ADDED_TABLES]
         if missing:
             raise BundleError(f"the bundle lacks the result tables {missing}")
-        kwargs: dict[str, Any] = {name: bundle.tables[name] for name in TABLE_SCHEMAS}
+        kwargs: dict[str, Any] = {name: bundle.tables[name] for name in TABLE_SCHEMAS if name in bundle.tables}
         kwargs["words"] = _upgrade_words(kwargs["words"])
         names = result.get("array_names", {})
         for fname in _ARRAY_FIELDS:

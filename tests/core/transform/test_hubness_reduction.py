@@ -338,3 +338,24 @@ def test_hubness_report_on_a_secondary_graph(small: np.ndarray) -> None:
     g = CSLS().fit(small).secondary_knn(10)
     r = hubness_report(g, 10)
     assert r.k_occurrence.sum() == 600 and r.metric == "csls(cosine)"
+
+
+def test_a_given_primary_graph_is_used_not_rebuilt():
+    # the pipeline hands in the graph it already has: the "before" measures are those of that graph,
+    # and the numbers equal a run that builds the same exact graph itself
+    from core.knn import knn_graph
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((150, 12))
+    labels = np.repeat([0, 1, 2], 50)
+    built = reduce_hubness(X, "mp_gaussian", 5, labels=labels)
+    graph = knn_graph(X, 9, metric="cosine", method="exact")
+    given = reduce_hubness(X, "mp_gaussian", 5, labels=labels, primary_graph=graph)
+    np.testing.assert_array_equal(given.primary_graph.indices, graph.indices[:, :5])
+    np.testing.assert_array_equal(given.primary_graph.indices, built.primary_graph.indices)
+    assert given.before.k_skewness == built.before.k_skewness
+    assert given.accuracy_before == built.accuracy_before
+    np.testing.assert_array_equal(given.secondary_graph.indices, built.secondary_graph.indices)
+    with pytest.raises(ParameterError, match=r"primary_graph must hold at least k=5 neighbours of each of "
+                                             r"the 150 points; it has 3 of 150"):
+        reduce_hubness(X, "mp_gaussian", 5, primary_graph=knn_graph(X, 3, metric="cosine", method="exact"))
