@@ -158,8 +158,8 @@ ERRORS = [
      ("column 'text' of numbers.csv holds no text (only numbers or other non-text values); choose the "
      "column with the documents, one of ['text', 'label']")),
     ("numeric-only-file", "numbers.csv", b"a,b\n1,2\n3,4\n", {},
-     ("numbers.csv: no column holds text (mostly non-numeric strings); columns: ['a', 'b']. Pass "
-     "text_column= to choose one.")),
+     ("numbers.csv: no column holds text (mostly non-numeric strings); columns: ['a', 'b']. Choose the "
+     "text column by its name.")),
     ("missing-text-column", "posts.csv", b"body,label\nhello,a\n", {"text_column": "text"},
      "posts.csv has no column 'text'; available columns: ['body', 'label']"),
     ("jsonl-syntax", "bad.jsonl", b'{"text": "ok"}\n{"text": "broken\n', {},
