@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from core.exceptions import CorpusCompassWarning, CorpusLoadError, ParameterError
+from core.methods import choices_help, method_ids
 
 __all__ = ["add_compare_parser", "run_compare"]
 
@@ -40,10 +41,9 @@ def _comma_list(value: str) -> list[str]:
 
 
 def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register the ``compare`` sub-command (with its handler in ``func``) and return its parser."""
-    from core.analysis.shift.methods import WORD_METHODS
-    from core.pipeline.spec import ANALYSES, HUBNESS_REDUCTIONS, TRANSFORMS
+    """Register the ``compare`` sub-command (with its handler in ``func``) and return its parser.
 
+    Every choice and its help come from the registry of methods (:mod:`core.methods`)."""
     p = subparsers.add_parser(
         "compare", help="compare two or more corpora and write the report (the whole pipeline)",
         description="Compare two or more corpora: statistical tests, depth, hubness, spread, a map, word "
@@ -63,41 +63,42 @@ def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="file format of every input (default: from the extension)")
     p.add_argument("--model", default="default",
                    help="'default' (bundled all-MiniLM-L6-v2), a model directory or a cached hub id")
-    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "int8"],
-                   help="auto: bf16 where the CPU computes it natively, else fp32; int8: quantised with OpenVINO, calibrated on real texts (cosine to fp32 about 0.99, reported)")
-    p.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "openvino"],
-                   help="auto (default): OpenVINO where installed (the 'fast' extra) and the CPU computes "
-                        "bf16 natively, else torch; onnx: ONNX Runtime fp32")
-    p.add_argument("--engine", default="local", choices=["local", "ray"],
-                   help="run here (default) or on a Ray cluster (needs the 'ray' extra): the embedding is "
-                        "spread over the cluster's workers, the results are the same")
+    p.add_argument("--precision", default="auto", choices=method_ids("precision"),
+                   help=choices_help("precision") + " (default: auto)")
+    p.add_argument("--backend", default="auto", choices=method_ids("backend"),
+                   help=choices_help("backend") + " (default: auto)")
+    p.add_argument("--engine", default="local", choices=method_ids("engine"),
+                   help=choices_help("engine") + " (default: local)")
     p.add_argument("--ray-address", metavar="ADDR",
                    help="the Ray cluster to join with --engine ray, e.g. ray://head:10001 (default: "
                         "$CORPUS_COMPASS_RAY_ADDRESS, else a local Ray on this machine's cores)")
     p.add_argument("--second-model", help="a second model to compare with the first (model comparison)")
     p.add_argument("--k", type=int, default=10, help="neighbours for hubness and kNN overlap (10)")
     p.add_argument("--anchors", type=int, default=300, help="anchor documents for the model comparison (300)")
-    p.add_argument("--anchor-method", default="uniform", choices=["uniform", "kmeans", "farthest"])
+    p.add_argument("--anchor-method", default="uniform", choices=method_ids("anchor"),
+                   help="anchor documents of the model comparison: " + choices_help("anchor")
+                        + " (default: uniform)")
     p.add_argument("--permutations", type=int, default=999, help="permutations per two-sample test (999)")
     p.add_argument("--max-test-n", type=int, default=2000,
                    help="documents per corpus in the permutation tests (2000; a seeded sample above)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random choice (0)")
     p.add_argument("--analyses", type=_comma_list, metavar="LIST",
-                   help=f"analyses to run, comma-separated, from: {','.join(ANALYSES)} (default: all)")
+                   help=f"analyses to run, comma-separated, from: {','.join(method_ids('analysis'))} "
+                        "(default: all)")
     p.add_argument("--skip", type=_comma_list, default=[], metavar="LIST", help="analyses to leave out")
     p.add_argument("--transforms", type=_comma_list, default=[], metavar="LIST",
-                   help=f"transforms of the space, from: {','.join(TRANSFORMS)} (default: none)")
-    p.add_argument("--hubness-reduction", choices=list(HUBNESS_REDUCTIONS),
-                   help="also measure hubness after this reduction")
+                   help=f"transforms of the space, from: {','.join(method_ids('transform'))} (default: "
+                        "none; applied in this order)")
+    p.add_argument("--hubness-reduction", choices=method_ids("reduction"),
+                   help="also measure hubness after this reduction: " + choices_help("reduction"))
     p.add_argument("--map-max-points", type=int, default=5000, help="most points drawn on the report's map")
     p.add_argument("--words-top", type=_words_top, default=100, metavar="N|all",
                    help="words listed per pair of corpora in words.csv and the report (100; 'all' lists "
                         "every scored word)")
     p.add_argument("--words-min-freq", type=int, default=20, metavar="N",
                    help="least occurrences in both corpora for a word to be scored (20)")
-    p.add_argument("--words-method", default="auto", choices=list(WORD_METHODS),
-                   help="word shift method: cade (word2vec ensemble), contextual (the model's token "
-                        "vectors), combined (both), auto (the default choice; see the documentation)")
+    p.add_argument("--words-method", default="auto", choices=method_ids("word_method"),
+                   help="word shift method: " + choices_help("word_method") + " (default: auto)")
     p.add_argument("--vectors", nargs="+", metavar="NPY",
                    help="precomputed embeddings: one .npy per input file, rows matching the file's rows")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
@@ -171,13 +172,12 @@ def _read_inputs(args: argparse.Namespace) -> list[tuple[bytes, str, str]]:
 
 
 def _analyses(args: argparse.Namespace) -> tuple[str, ...]:
-    from core.pipeline.spec import ANALYSES
-
-    chosen = list(args.analyses) if args.analyses else list(ANALYSES)
+    analyses = method_ids("analysis")
+    chosen = list(args.analyses) if args.analyses else list(analyses)
     for option, names in (("--analyses", chosen), ("--skip", args.skip)):
-        bad = [n for n in names if n not in ANALYSES]
+        bad = [n for n in names if n not in analyses]
         if bad:
-            raise ParameterError(f"{option}: unknown {', '.join(map(repr, bad))}; choose from {','.join(ANALYSES)}")
+            raise ParameterError(f"{option}: unknown {', '.join(map(repr, bad))}; choose from {','.join(analyses)}")
     return tuple(a for a in chosen if a not in set(args.skip))
 
 
@@ -249,11 +249,12 @@ def run_compare(args: argparse.Namespace) -> int:
     # the methods' own warnings travel with the result: report.html, manifest.json and the bundle
     result = result.with_notes(str(w.message) for w in caught if issubclass(w.category, CorpusCompassWarning))
     started = time.perf_counter()
-    written = write_contract(result, out, report_kwargs={"static_fallback": bool(args.static_charts)})
-    # the time spent writing is part of the run: record it in summary.json (and the bundle) too
+    written = write_contract(result, out, summary=False,
+                             report_kwargs={"static_fallback": bool(args.static_charts)})
+    # the time spent writing is part of the run: summary.json (written once, last) and the bundle say so
     result = dataclasses.replace(result, timings={**result.timings,
                                                   "write": round(time.perf_counter() - started, 4)})
-    write_summary(result, out)
+    written["summary.json"] = write_summary(result, out)
     if args.bundle or args.include_embeddings:
         written["analysis.zip"] = result.to_bundle(out / "analysis.zip", include_embeddings=args.include_embeddings,
                                                    overwrite=True)

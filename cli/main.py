@@ -21,6 +21,7 @@ from pathlib import Path
 
 from cli.store import add_store_parser
 from core.exceptions import CorpusCompassError, ParameterError
+from core.methods import choices_help, method_ids
 
 VIEWER_ENV = "CORPUS_COMPASS_VIEWER"
 
@@ -183,8 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="default",
                    help="'default' (bundled all-MiniLM-L6-v2), a local model directory, or a model "
                         "name in the local Hugging Face cache")
-    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "int8"],
-                   help="auto: bf16 where the CPU computes it natively, else fp32; int8: quantised with OpenVINO, calibrated on real texts (cosine to fp32 about 0.99, reported)")
+    p.add_argument("--precision", default="auto", choices=method_ids("precision"),
+                   help=choices_help("precision") + " (default: auto)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
     p.set_defaults(func=_cmd_embed)

@@ -38,6 +38,14 @@ _EXPORTS: dict[str, str] = {
     "ParameterError": "core.exceptions",
     "StoreFullError": "core.exceptions",
     "WeightHashMismatchError": "core.exceptions",
+    # core.methods (the registry of methods, labels and citations)
+    "Method": "core.methods",
+    "choices_help": "core.methods",
+    "get_method": "core.methods",
+    "method_citation": "core.methods",
+    "method_ids": "core.methods",
+    "method_label": "core.methods",
+    "method_labels": "core.methods",
     # core.load
     "Corpus": "core.load.corpus",
     "CorpusStats": "core.load.stats",

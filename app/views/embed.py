@@ -13,32 +13,17 @@ from app.text import md
 from app.ui import explain, read_only_banner
 from core.embed.policy import allowed_models
 from core.exceptions import AnalysisCancelled, CorpusCompassError
+from core.methods import method_ids, method_label, method_labels
 from core.pipeline.progress import ProgressMeter, format_seconds
 
-TRANSFORM_LABELS = {"center": "Centring", "whiten": "Standard whitening", "zipfian": "Zipfian whitening"}
-REDUCTION_LABELS = {
-    None: "None (only measure hubness)",
-    "mp_empirical": "Mutual proximity (empirical)",
-    "mp_gaussian": "Mutual proximity (Gaussian)",
-    "local_scaling": "Local scaling",
-    "nicdm": "NICDM",
-    "csls": "CSLS",
-    "dissim_local": "DisSimLocal",
-}
-ANALYSIS_LABELS = {
-    "depth": "Depth test", "tests": "MMD, energy, classifier", "hubness": "Hubness", "spread": "Spread",
-    "map": "Map", "words": "Word shift", "models": "Model comparison",
-}
-STAGE_LABELS = {
-    "model": "Loading the model", "load": "Reading the corpora", "embed": "Embedding", "transform": "Transforming the space",
-    "knn": "Nearest-neighbour graph", "depth": "Depth test", "tests": "Two-sample tests",
-    "hubness": "Hubness", "spread": "Spread", "map": "Map (UMAP)", "words": "Word shift (word2vec)",
-    "models": "Model comparison",
-}
-WORD_METHOD_LABELS = {"auto": "Automatic (recommended)", "cade": "Word2vec aligned on a shared compass (CADE)",
-                      "contextual": "The embedding model's token vectors",
-                      "combined": "Both combined"}
-DEFAULT_MODEL = "Bundled default model (all-MiniLM-L6-v2)"
+# every label of a method comes from the registry of methods (core.methods)
+TRANSFORM_LABELS = method_labels("transform")
+REDUCTION_LABELS = {None: "None (only measure hubness)", **method_labels("reduction")}
+ANALYSIS_LABELS = method_labels("analysis")
+STAGE_LABELS = method_labels("stage")
+WORD_METHOD_LABELS = method_labels("word_method")
+BACKEND_LABELS = method_labels("backend")
+DEFAULT_MODEL = method_label("model", "default")
 OTHER_MODEL = "Another sentence-transformers model (name or local folder)"
 OWN_VECTORS = "The precomputed embeddings loaded with the corpora"
 
@@ -118,7 +103,7 @@ with left:
     if accepted is not None:
         st.caption("This server accepts only these models (set by whoever runs it): "
                    + ", ".join(md(name) for name in ("default", "fast", *accepted)) + ".")
-    precision = st.radio("Precision", ["auto", "fp32", "bf16", "int8"], horizontal=True, key="precision",
+    precision = st.radio("Precision", list(method_ids("precision")), horizontal=True, key="precision",
                          help="auto: bfloat16 on CPUs that compute it natively (several times faster than "
                               "fp32, cosine ≥ 0.999 to fp32 on every measured text), else fp32. int8: the "
                               "model quantised to 8-bit integers, calibrated on real texts (the first use "
@@ -126,8 +111,7 @@ with left:
     backend = "auto"
     if cache.onnx_available() and source != OWN_VECTORS and model.lower() != "fast":
         backend = st.radio("Runtime", ["auto", "torch", "onnx"], horizontal=True, key="backend",
-                           format_func={"auto": "Fastest available", "torch": "PyTorch",
-                                        "onnx": "ONNX Runtime (fp32)"}.get,
+                           format_func=BACKEND_LABELS.get,
                            help="Fastest available: OpenVINO where it is installed and the CPU computes "
                                 "bfloat16 natively, else PyTorch. ONNX Runtime runs the same model in "
                                 "fp32, about 1.4x faster than PyTorch fp32 (same vectors to 1e-6).")

@@ -8,13 +8,13 @@ import streamlit as st
 from app import cache, state
 from app.text import md
 from app.ui import chart, doc_table, explain, method_notes, read_only_banner, require_result, skipped
+from core.methods import method_labels
 from core.report.charts import eigenspectrum_chart, k_occurrence_histogram
 from core.report.readings import geometry_readings, symmetry_table
 from core.results.queries import k_occurrence_summary
 
-METHOD_LABELS = {"none": "none (as embedded)", "mp_empirical": "mutual proximity (empirical)",
-                 "mp_gaussian": "mutual proximity (Gaussian)", "local_scaling": "local scaling",
-                 "nicdm": "NICDM", "csls": "CSLS", "dissim_local": "DisSimLocal"}
+# the hubness table's "method" column: "none" (the space as embedded) or a reduction (core.methods)
+METHOD_LABELS = {"none": "none (as embedded)", **method_labels("reduction", inline=True)}
 
 st.title("Space geometry")
 st.markdown("How the documents fill the embedding space: whether a few documents crowd everyone's "

@@ -21,6 +21,7 @@ from core.exceptions import (
     ModelError,
     ParameterError,
 )
+from core.methods import method_ids
 
 __all__ = [
     "ALLOW_DOWNLOAD_ENV",
@@ -39,8 +40,9 @@ DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DEFAULT_MODEL_REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
 _DEFAULT_ALIASES = {"default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
-PRECISIONS = ("auto", "fp32", "bf16", "int8")
-BACKENDS = ("auto", "torch", "onnx", "openvino")
+#: Numeric precisions and runtimes a model can run with (from the registry of methods, core.methods).
+PRECISIONS = method_ids("precision")
+BACKENDS = method_ids("backend")
 #: The model name of the static embedder distilled from the default model (core.embed.static).
 FAST_MODEL = "fast"
 ALLOW_DOWNLOAD_ENV = "CORPUS_COMPASS_ALLOW_DOWNLOAD"

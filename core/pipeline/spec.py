@@ -1,6 +1,7 @@
 """The analysis spec: :class:`Analysis` (what to analyse and how), validated when it is built, and
 the names of the stages, analyses, transforms and hubness reductions. The pipeline that runs it is
-:mod:`core.pipeline.run`.
+:mod:`core.pipeline.run`. Every allowed choice (analysis, transform, reduction, precision, runtime,
+anchor method, word-shift method, engine) comes from the registry of methods, :mod:`core.methods`.
 """
 
 from __future__ import annotations
@@ -12,25 +13,22 @@ from typing import Any
 
 from core.exceptions import ParameterError
 from core.load.corpus import Corpus
+from core.methods import get_method, method_ids
 
 __all__ = ["ANALYSES", "ENGINES", "HUBNESS_REDUCTIONS", "STAGES", "TRANSFORMS", "Analysis"]
 
 #: Analyses that can be switched on or off.
-ANALYSES: tuple[str, ...] = ("depth", "tests", "hubness", "spread", "map", "words", "models")
+ANALYSES: tuple[str, ...] = method_ids("analysis")
 #: Transforms, in the order they are applied.
-TRANSFORMS: tuple[str, ...] = ("zipfian", "center", "whiten")
-#: Every stage, in the order it runs and reports progress.
-STAGES: tuple[str, ...] = ("load", "embed", "transform", "knn", "depth", "tests", "hubness", "spread",
-                           "map", "words", "models")
+TRANSFORMS: tuple[str, ...] = method_ids("transform")
+#: Every stage, in the order it runs and reports progress (the registry's stages without "model",
+#: the dashboard's own stage of loading the model before the pipeline runs).
+STAGES: tuple[str, ...] = tuple(s for s in method_ids("stage") if s != "model")
 #: Hubness reductions (the keys of ``core.transform.hubness_reduction.REDUCTIONS``).
-HUBNESS_REDUCTIONS: tuple[str, ...] = ("mp_empirical", "mp_gaussian", "local_scaling", "nicdm", "csls",
-                                       "dissim_local")
-_ANCHOR_METHODS = ("uniform", "kmeans", "farthest")
-_PRECISIONS = ("auto", "fp32", "bf16", "int8")
-_BACKENDS = ("auto", "torch", "onnx", "openvino")  # core.embed.BACKENDS, without importing torch
+HUBNESS_REDUCTIONS: tuple[str, ...] = method_ids("reduction")
 _RESERVED_NAME = "all"
 #: Where the pipeline runs: in this process, or on a Ray cluster (:mod:`core.pipeline.ray_engine`).
-ENGINES: tuple[str, ...] = ("local", "ray")
+ENGINES: tuple[str, ...] = method_ids("engine")
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -92,7 +90,7 @@ class Analysis:
         Word shift: least occurrences in both corpora (20), words per pair (100; None = every scored
         word), neighbours (5).
     words_method : str
-        Word shift method, one of ``core.analysis.shift.methods.WORD_METHODS`` ("auto": the
+        Word shift method, one of ``core.methods.method_ids("word_method")`` ("auto": the
         benchmark's best when the transformer model is at hand, else CADE).
     w2v_dim, w2v_window, w2v_negative, w2v_epochs, w2v_min_count
         CADE word2vec settings (100, 5, 10, None = 5 to 20 by corpus size, 5).
@@ -226,10 +224,8 @@ def _validate(spec: Analysis) -> None:
     if spec.second_model is not None and (not isinstance(spec.second_model, str)
                                           or not spec.second_model.strip()):
         raise ParameterError(f"second_model must be a model name or None, got {spec.second_model!r}")
-    if spec.precision not in _PRECISIONS:
-        raise ParameterError(f"precision must be one of {', '.join(_PRECISIONS)}, got {spec.precision!r}")
-    if spec.backend not in _BACKENDS:
-        raise ParameterError(f"backend must be one of {', '.join(_BACKENDS)}, got {spec.backend!r}")
+    get_method("precision", spec.precision, parameter="precision")
+    get_method("backend", spec.backend, parameter="backend")
     if spec.backend == "onnx" and spec.precision in ("bf16", "int8"):
         raise ParameterError("backend 'onnx' runs fp32: use precision 'auto' or 'fp32' with it")
     if spec.backend == "torch" and spec.precision == "int8":
@@ -239,9 +235,7 @@ def _validate(spec: Analysis) -> None:
     if spec.hubness_reduction is not None and spec.hubness_reduction not in HUBNESS_REDUCTIONS:
         raise ParameterError(f"hubness_reduction must be one of {', '.join(HUBNESS_REDUCTIONS)} or None, "
                              f"got {spec.hubness_reduction!r}")
-    if spec.anchor_method not in _ANCHOR_METHODS:
-        raise ParameterError(f"anchor_method must be one of {', '.join(_ANCHOR_METHODS)}, "
-                             f"got {spec.anchor_method!r}")
+    get_method("anchor", spec.anchor_method, parameter="anchor_method")
     for name, low in (("k", 1), ("n_anchors", 1), ("n_permutations", 1), ("max_test_n", 10),
                       ("map_max_points", 10), ("umap_n_neighbors", 2), ("n_extremes", 1), ("n_hubs", 1),
                       ("reduction_max_full_n", 10), ("words_min_freq", 1),
@@ -251,10 +245,7 @@ def _validate(spec: Analysis) -> None:
     _check_int(spec, "umap_n_epochs", 1, allow_none=True)
     _check_int(spec, "w2v_epochs", 1, allow_none=True)
     _check_int(spec, "words_top", 1, allow_none=True)
-    from core.analysis.shift.methods import WORD_METHODS
-
-    if spec.words_method not in WORD_METHODS:
-        raise ParameterError(f"words_method must be one of {', '.join(WORD_METHODS)}, got {spec.words_method!r}")
+    get_method("word_method", spec.words_method, parameter="words_method")
     for name, low, high in (("alpha", 0.0, 1.0), ("umap_min_dist", 0.0, 1.0)):
         value = getattr(spec, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (low <= value <= high) \
@@ -262,8 +253,7 @@ def _validate(spec: Analysis) -> None:
             raise ParameterError(f"{name} must be a number in {'(0, 1)' if name == 'alpha' else '[0, 1]'}, "
                                  f"got {value!r}")
         _set(spec, name, float(value))
-    if spec.engine not in ENGINES:
-        raise ParameterError(f"engine must be one of {', '.join(ENGINES)}, got {spec.engine!r}")
+    get_method("engine", spec.engine, parameter="engine")
     if spec.ray_address is not None:
         if not isinstance(spec.ray_address, str) or not spec.ray_address.strip():
             raise ParameterError(f"ray_address must be a Ray cluster address such as 'ray://host:10001' "

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from core.exceptions import InputError, ParameterError
+from core.methods import method_citation, method_label, method_labels
 from core.report.html import (
     ChartBlock,
     KeyValueBlock,
@@ -40,9 +41,7 @@ __all__ = ["build_report_sections", "render_html_report", "write_html_report"]
 
 _CANVAS_ABOVE = 1500
 _SHOW = 5  # rows per list of documents in the report (the result and bundle keep them all)
-_STAGE_TITLES = {"load": "loading", "embed": "embedding", "transform": "transforms", "knn": "neighbour graph",
-                 "depth": "depth test", "tests": "two-sample tests", "hubness": "hubness", "spread": "spread",
-                 "map": "map", "words": "word shift", "models": "model comparison"}
+_STAGE_TITLES = method_labels("stage", inline=True)  # "depth test", "neighbour graph", ...
 
 
 def _spec(chart: Any) -> dict[str, Any]:
@@ -147,12 +146,13 @@ def _tests(result: AnalysisResult, alpha: float) -> ReportSection:
                                 "1 / (permutations + 1) however large the difference."))
     return ReportSection(
         "Statistical tests",
-        "Depth rank-sum test (Seegmiller & Preum, EMNLP 2023), run in both directions: is the 'other' "
-        "corpus less central than the reference corpus's own documents? Q near 0.5 means no, towards 0 "
-        "means it lies on the fringe. MMD (Gretton et al. 2012), energy distance (Székely & Rizzo 2013) "
-        "and a cross-validated classifier (Lopez-Paz & Oquab 2017; AUC 0.5 = indistinguishable) test "
-        "whether the corpora come from one distribution, with permutation p-values. 'p (Holm)' is "
-        "corrected over every row of the table (Holm 1979).",
+        f"{method_label('test', 'depth')} ({method_citation('test', 'depth')}), run in both directions: "
+        "is the 'other' corpus less central than the reference corpus's own documents? Q near 0.5 means "
+        f"no, towards 0 means it lies on the fringe. MMD ({method_citation('test', 'mmd')}), energy "
+        f"distance ({method_citation('test', 'energy')}) and a cross-validated classifier "
+        f"({method_citation('test', 'classifier')}; AUC 0.5 = indistinguishable) test whether the corpora "
+        "come from one distribution, with permutation p-values. 'p (Holm)' is corrected over every row of "
+        "the table (Holm 1979).",
         blocks)
 
 

@@ -3,7 +3,8 @@
 One place for what each number measures, its typical range and what a given value means, for the
 tests (with p-values written for people and each permutation test's floor stated), the geometry
 measures (hubness, spread, symmetry) and the model comparison; and the short method citations each
-page and report section gives (one citation per method, the same on every page and in the report).
+page and report section gives (one citation per method, the same on every page and in the report,
+read from the registry of methods, :mod:`core.methods`).
 
 Nothing here computes a statistic: every function takes the values the analysis stored and returns
 text or a table of text. The ranges and cut-offs used for the words ("little", "strong") are
@@ -17,32 +18,29 @@ from typing import Any
 
 import pandas as pd
 
+from core.methods import method_citation, method_labels
+
 __all__ = ["CITATIONS", "TEST_LABELS", "evidence_table", "format_p", "geometry_readings",
            "model_readings", "p_floor", "symmetry_table"]
 
-#: short citation of each method family (shown under the explanations on the pages and in the report)
+#: short citation of each method family (shown under the explanations on the pages and in the report),
+#: read from the registry of methods (:mod:`core.methods`)
 CITATIONS = {
-    "depth": "Seegmiller & Preum, *Statistical Depth for Ranking and Characterizing Transformer-Based "
-             "Text Embeddings*, EMNLP 2023; Q index: Liu & Singh 1993",
-    "tests": "MMD (Gretton et al. 2012), energy distance (Székely & Rizzo 2013), classifier two-sample "
-             "test (Lopez-Paz & Oquab 2017); Holm 1979 correction",
-    "hubness": "Radovanović et al., JMLR 2010; Schnitzer et al. 2012 (mutual proximity); Conneau et al. "
-               "2018 (CSLS); Hara et al. 2016 (DisSimLocal)",
-    "spread": "Rudman et al., *IsoScore*, 2022; Marbut et al., ICML 2023",
-    "whitening": "Yokoi et al., *Zipfian Whitening*, NeurIPS 2024",
-    "relative": "Moschella et al., *Relative representations enable zero-shot latent space "
-                "communication*, ICLR 2023; linear CKA: Kornblith et al. 2019",
-    "cade": "Bianchi, Di Carlo, Nicoli & Palmonari, *Compass-aligned Distributional Embeddings* (CADE); "
-            "Procrustes baseline: Hamilton et al. 2016",
-    "umap": "McInnes, Healy & Melville, *UMAP*, 2018; one seeded fit of all corpora",
-    "embeddings": "Reimers & Gurevych, *Sentence-BERT*, 2019; default model all-MiniLM-L6-v2",
-    "duplicates": "MinHash (Broder 1997) over 3-word shingles, checked by exact Jaccard similarity",
-    "distinctive": "Weighted log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & "
-                   "Quinn, *Political Analysis* 2008)",
+    "depth": method_citation("analysis", "depth"),
+    "tests": method_citation("analysis", "tests"),
+    "hubness": method_citation("analysis", "hubness"),
+    "spread": method_citation("analysis", "spread"),
+    "whitening": method_citation("transform", "zipfian"),
+    "relative": method_citation("analysis", "models"),
+    "cade": method_citation("analysis", "words"),
+    "umap": method_citation("analysis", "map"),
+    "embeddings": method_citation("model", "default"),
+    "duplicates": method_citation("text", "duplicates"),
+    "distinctive": method_citation("text", "distinctive"),
 }
 
-TEST_LABELS = {"depth": "Depth rank-sum test", "mmd": "MMD", "energy": "Energy distance",
-               "classifier": "Classifier test"}
+#: label of each test of the tests table (its ``test`` column holds the ids), from :mod:`core.methods`
+TEST_LABELS = method_labels("test")
 
 
 def _finite(value: Any) -> float | None:

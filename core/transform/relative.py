@@ -35,6 +35,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from core.exceptions import CorpusCompassWarning, InputError, ParameterError
+from core.methods import method_ids
 from core.transform.estimator import check_fitted, no_sample_weight
 
 __all__ = [
@@ -45,7 +46,8 @@ __all__ = [
     "select_anchors",
 ]
 
-ANCHOR_METHODS = ("uniform", "kmeans", "farthest")
+#: Ways of choosing the anchor documents (from the registry of methods, core.methods).
+ANCHOR_METHODS = method_ids("anchor")
 
 
 def _check_matrix(X: Any, name: str = "X") -> np.ndarray:

@@ -56,10 +56,12 @@ import numpy as np
 
 from core.analysis.shift.scores import ShiftScores, combine
 from core.exceptions import InsufficientDataError, ModelError, ParameterError
+from core.methods import method_ids
 
 __all__ = ["DEFAULT_METHOD", "WORD_METHODS", "WORD_SHIFT_COLUMNS", "WordShiftResult", "pair_statements", "shift_words"]
 
-WORD_METHODS = ("auto", "cade", "contextual", "combined")
+#: The word-shift methods, from the registry of methods (core.methods), where their labels are.
+WORD_METHODS = method_ids("word_method")
 DEFAULT_METHOD = "combined"
 #: q-value at or below which a word counts as shifted beyond noise.
 SIGNIFICANCE = 0.05
