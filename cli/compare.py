@@ -237,17 +237,16 @@ def run_compare(args: argparse.Namespace) -> int:
             result = run_analysis(spec, cache=cache, progress=bars)
         finally:
             bars.close()
-    if not args.quiet:
-        seen = set()
-        for w in caught:
-            text = " ".join(str(w.message).split())
-            if text not in seen:
-                seen.add(text)
-                print(f"corpus-compass compare: warning: {text}", file=sys.stderr)
     options = {key: value for key, value in vars(args).items() if key not in ("func", "command")}
     result = dataclasses.replace(result, manifest={**result.manifest, "command_line_options": options})
-    # the methods' own warnings travel with the result: report.html, manifest.json and the bundle
+    # the run's own notes are in the result already (run_analysis collects them); what loading the
+    # files warned (a decoding fallback) joins them, so report.html, manifest.json and the bundle say it
     result = result.with_notes(str(w.message) for w in caught if issubclass(w.category, CorpusCompassWarning))
+    if not args.quiet:
+        others = (" ".join(str(w.message).split()) for w in caught
+                  if not issubclass(w.category, CorpusCompassWarning))
+        for text in dict.fromkeys([*result.notes, *others]):
+            print(f"corpus-compass compare: warning: {text}", file=sys.stderr)
     started = time.perf_counter()
     written = write_contract(result, out, summary=False,
                              report_kwargs={"static_fallback": bool(args.static_charts)})

@@ -8,7 +8,6 @@ import time
 import streamlit as st
 
 from app import cache, state
-from app.notes import collect as collect_notes
 from app.text import md
 from app.ui import explain, read_only_banner
 from core.embed.policy import allowed_models
@@ -264,12 +263,10 @@ if run:
         load_seconds = time.monotonic() - started
         if not use_vectors or second:
             progress("model", 1, 1, "")
-        # warnings of the methods (a fallback, an approximation, small corpora) are shown, not lost
-        with collect_notes() as caught:
-            result = run_analysis(spec, embedder=embedder, second_embedder=second_embedder,
-                                  progress=progress, should_stop=should_stop)
-        # kept in the result itself: the report, the bundle and a shared view show them too
-        result = result.with_notes(caught)
+        # the methods' warnings (a fallback, an approximation, small corpora) come back as the
+        # result's notes: this page, the report, the bundle and a shared view show them
+        result = run_analysis(spec, embedder=embedder, second_embedder=second_embedder,
+                              progress=progress, should_stop=should_stop)
         if not use_vectors or second:
             result = result.with_timings({"model": load_seconds})
     except AnalysisCancelled:

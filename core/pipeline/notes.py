@@ -1,10 +1,12 @@
-"""Collect the warnings the methods give during one analysis run, per session.
+"""Collect the warnings the methods give during one analysis run: :func:`core.pipeline.run.run_analysis`
+keeps them in the result (``result.notes``), so the command line, the dashboard, the report and a
+shared view show the same notes without each catching them.
 
-``warnings.catch_warnings`` swaps process-wide state and is not safe when several sessions of the
-server run analyses at the same time (one session's exit would restore another's hooks). Instead, one
-``warnings.showwarning`` hook is installed for the process: a :class:`~core.exceptions.CorpusCompassWarning`
-raised in a thread that is collecting (Streamlit runs each session's script in its own thread, and the
-pipeline warns in that thread) goes to that thread's list; everything else goes where it went before.
+``warnings.catch_warnings`` swaps process-wide state and is not safe when several analyses run at the
+same time in one process (the dashboard's server runs each session in its own thread: one run's exit
+would restore another's hooks). Instead, one ``warnings.showwarning`` hook is installed for the
+process: a :class:`~core.exceptions.CorpusCompassWarning` raised in a thread that is collecting goes
+to that thread's list; everything else goes where it went before.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from core.exceptions import CorpusCompassWarning
+
+__all__: list[str] = []  # internal: run_analysis collects, callers read result.notes
 
 _local = threading.local()
 _lock = threading.Lock()

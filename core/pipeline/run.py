@@ -74,6 +74,7 @@ from core.exceptions import ParameterError
 from core.pipeline.assemble import finalise
 from core.pipeline.context import RunContext
 from core.pipeline.manifest import _manifest
+from core.pipeline.notes import collect
 from core.pipeline.spec import STAGES, Analysis, Progress
 from core.pipeline.stages import (
     stage_depth,
@@ -115,6 +116,8 @@ def run_analysis(spec: Analysis, *, embedder: Any = None, cache: Any = None, pro
     Returns
     -------
     AnalysisResult
+        With the warnings the methods gave during the run (:class:`~core.exceptions.CorpusCompassWarning`)
+        as ``result.notes``, once each; they are not re-raised.
 
     Raises
     ------
@@ -134,7 +137,8 @@ def run_analysis(spec: Analysis, *, embedder: Any = None, cache: Any = None, pro
     runners = {"load": stage_load, "embed": stage_embed, "transform": stage_transform, "knn": stage_knn,
                "depth": stage_depth, "tests": stage_tests, "hubness": stage_hubness, "spread": stage_spread,
                "map": stage_map, "words": stage_words, "models": stage_models}
-    with _engine(spec) as engine:
+    # the methods' warnings (a fallback, an approximation, small corpora) become the result's notes
+    with collect() as notes, _engine(spec) as engine:
         ctx.engine = engine
         for stage in STAGES:
             ctx.check_stop()
@@ -149,9 +153,10 @@ def run_analysis(spec: Analysis, *, embedder: Any = None, cache: Any = None, pro
         models["second_model"] = ctx.models.second_model
     hashes = list(ctx.load.sha256) if ctx.load is not None else [None] * len(spec.corpora)
     manifest = _manifest(spec, hashes, models, engine_info)
-    return AnalysisResult(**tables, skipped=dict(ctx.skipped), timings=dict(ctx.timings), manifest=manifest,
-                          embeddings=({n: ctx.X[n].astype("float32") for n in ctx.names}
-                                      if spec.keep_embeddings and ctx.X else {}))
+    result = AnalysisResult(**tables, skipped=dict(ctx.skipped), timings=dict(ctx.timings), manifest=manifest,
+                            embeddings=({n: ctx.X[n].astype("float32") for n in ctx.names}
+                                        if spec.keep_embeddings and ctx.X else {}))
+    return result.with_notes(notes)
 
 
 def _engine(spec: Analysis) -> Any:

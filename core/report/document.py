@@ -1,9 +1,9 @@
 """The HTML report of an analysis: sections assembled from an :class:`~core.results.AnalysisResult`.
 
 The same report comes out of ``corpus-compass compare`` (``DIR/report.html``) and the dashboard's
-export. It is built only from the result (no recomputation except the depth of each corpus's
-documents with respect to the *other* corpora, which needs the embeddings and is skipped without
-them), with the blocks of :mod:`core.report.html`, which escapes every piece of user text; nothing
+export. It is built only from the result (the depths of each corpus's documents in the other corpora
+are kept in ``result.cross_depths``, so a result saved with or without its embeddings gives the same
+report), with the blocks of :mod:`core.report.html`, which escapes every piece of user text; nothing
 here writes HTML.
 
 Sections: overview (corpora, model, stages that did not run), verdicts, statistical tests, map (UMAP,
@@ -157,23 +157,25 @@ def _tests(result: AnalysisResult, alpha: float) -> ReportSection:
 
 
 def _depth_frame(result: AnalysisResult) -> pd.DataFrame:
-    """Long table ``reference, corpus, depth`` for the histograms (cross depths need embeddings)."""
+    """Long table ``reference, corpus, depth`` for the histograms: each corpus's own depths, and the
+    depths of its documents in every other corpus kept by the run (``cross_depths``; a result saved
+    before they were kept has only its own)."""
     names = result.corpus_names
-    docs = result.documents
-    if result.embeddings and all(n in result.embeddings for n in names):
-        from core.analysis.depth import tte_depth
-
-        parts = []
-        for ref in names:
-            for name in names:
-                if name == ref:
-                    depth = docs.loc[docs["corpus"] == name, "depth"].to_numpy()
-                else:
-                    depth = tte_depth(result.embeddings[name], result.embeddings[ref])
+    docs = result.documents.dropna(subset=["depth"])
+    cross = result.cross_depths
+    parts = []
+    for ref in names:
+        for name in names:
+            if name == ref:
+                depth = docs.loc[docs["corpus"] == name, "depth"].to_numpy()
+            else:
+                depth = cross.loc[(cross["reference"] == ref) & (cross["corpus"] == name), "depth"].to_numpy()
+            if depth.size:
                 parts.append(pd.DataFrame({"reference": ref, "corpus": name, "depth": depth}))
-        return pd.concat(parts, ignore_index=True)
-    own = docs.dropna(subset=["depth"])
-    return pd.DataFrame({"reference": own["corpus"], "corpus": own["corpus"], "depth": own["depth"]})
+    if not parts:
+        return pd.DataFrame({"reference": pd.Series([], dtype="str"), "corpus": pd.Series([], dtype="str"),
+                             "depth": pd.Series([], dtype="float64")})
+    return pd.concat(parts, ignore_index=True)
 
 
 def _depth(result: AnalysisResult, groups: dict) -> ReportSection:

@@ -1,11 +1,12 @@
-"""app.notes: warnings of the methods are collected per thread, so concurrent sessions keep their own."""
+"""core.pipeline.notes: warnings of the methods are collected per thread, so concurrent runs keep
+their own, and run_analysis keeps them in the result."""
 
 from __future__ import annotations
 
 import threading
 import warnings
 
-from app.notes import collect
+from core.pipeline.notes import collect
 from core.exceptions import CorpusCompassWarning
 
 
@@ -38,3 +39,26 @@ def test_the_same_warning_is_collected_on_every_run_and_others_pass_through(recw
     # outside a collecting block, and for other categories, warnings go where they always went
     warnings.warn("after", CorpusCompassWarning, stacklevel=1)
     assert [str(w.message) for w in recwarn] == ["not ours", "not ours", "after"]
+
+
+def test_run_analysis_keeps_the_methods_warnings_as_notes(fake_embedder) -> None:
+    # word2vec on two tiny corpora warns that the corpora are small; the warning is a note of the
+    # result, once, and does not escape as a warning
+    import pandas as pd
+
+    from core.load.corpus import Corpus
+    from core.pipeline.run import run_analysis
+    from core.pipeline.spec import Analysis
+
+    samples = __import__("pathlib").Path(__file__).resolve().parents[2] / "sample_data"
+    a = Corpus.from_texts(pd.read_csv(samples / "games.csv")["text"].tolist()[:300], name="a")
+    b = Corpus.from_texts(pd.read_csv(samples / "science.csv")["text"].tolist()[:250], name="b")
+    spec = Analysis(corpora=(a, b), analyses=("words",), words_method="cade", w2v_epochs=1, w2v_dim=8)
+    with warnings.catch_warnings(record=True) as escaped:
+        warnings.simplefilter("always")
+        result = run_analysis(spec, embedder=fake_embedder, cache=False)
+    ours = [str(w.message) for w in escaped if issubclass(w.category, CorpusCompassWarning)]
+    assert ours == []
+    assert "words" not in result.skipped
+    small = [n for n in result.notes if n.startswith("small corpora for word2vec:")]
+    assert len(small) == 1 and "'a' (" in small[0] and "'b' (" in small[0], result.notes
