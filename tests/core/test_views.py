@@ -112,6 +112,9 @@ def test_calibrated_table_keeps_its_stored_order_and_says_when_nothing_stands_ou
     assert table["word"].tolist() == ["game", "play", "data"]  # stored order, not by shift
     lines = shift_statements(words)
     assert lines[0]["n_significant"] == 1 and lines[0]["statement"].startswith("1 of the 4 words listed")
+    every = shift_statements(words.assign(significant=True))
+    assert every[0]["statement"].startswith("All 4 words listed shifted beyond sampling noise between a and b")
+    assert "more words may have too" in every[0]["statement"]
     none = shift_statements(words.assign(significant=False))
     assert none[0]["statement"].startswith("No word stands out: none of the 4 words compared between a and b")
 

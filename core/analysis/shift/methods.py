@@ -314,11 +314,12 @@ def pair_statements(words: Any) -> list[dict[str, Any]]:
         elif k == 0:
             text = (f"No word stands out: none of the {n:,} words compared between {a} and {b} shifted more "
                     "than sampling noise explains (false discovery rate 5%).")
+        elif k == n:  # the list was cut at its top words: more may have shifted
+            text = (f"All {n:,} words listed shifted beyond sampling noise between {a} and {b} (false "
+                    "discovery rate 5%); only the most shifted words were kept, so more words may have too.")
         else:
-            least = "at least " if k == n else ""
-            text = (f"{least}{k:,} of the {n:,} words listed shifted beyond sampling noise between {a} and "
-                    f"{b} (false discovery rate 5%); the others are listed after them for reference.")
-            text = text[0].upper() + text[1:]
+            text = (f"{k:,} of the {n:,} words listed shifted beyond sampling noise between {a} and {b} "
+                    "(false discovery rate 5%); the others are listed after them for reference.")
         out.append({"corpus_a": a, "corpus_b": b, "method": str(rows["method"].iloc[0]), "n_listed": n,
                     "n_significant": k, "statement": text})
     return out
