@@ -10,20 +10,7 @@ from typing import Any
 import numpy as np
 
 from core.exceptions import AnalysisCancelled
-from core.pipeline.outputs import (
-    STAGE_OUTPUTS,
-    DepthOutput,
-    EmbedOutput,
-    HubnessOutput,
-    KnnOutput,
-    LoadOutput,
-    MapOutput,
-    ModelsOutput,
-    SpreadOutput,
-    TestsOutput,
-    TransformOutput,
-    WordsOutput,
-)
+from core.pipeline import outputs as out
 from core.pipeline.spec import Analysis, Progress
 
 __all__: list[str] = []
@@ -45,23 +32,23 @@ class RunContext:
     #: the Ray side of an ``engine="ray"`` run (:class:`core.pipeline.ray_engine.RayEngine`), else None
     engine: Any = None
     # the output of each stage that ran (None: not run yet, skipped, or nothing to hand on)
-    load: LoadOutput | None = None
-    embed: EmbedOutput | None = None
-    transform: TransformOutput | None = None
-    knn: KnnOutput | None = None
-    depth: DepthOutput | None = None
-    tests: TestsOutput | None = None
-    hubness: HubnessOutput | None = None
-    spread: SpreadOutput | None = None
-    map: MapOutput | None = None
-    words: WordsOutput | None = None
-    models: ModelsOutput | None = None
+    load: out.LoadOutput | None = None
+    embed: out.EmbedOutput | None = None
+    transform: out.TransformOutput | None = None
+    knn: out.KnnOutput | None = None
+    depth: out.DepthOutput | None = None
+    tests: out.TestsOutput | None = None
+    hubness: out.HubnessOutput | None = None
+    spread: out.SpreadOutput | None = None
+    map: out.MapOutput | None = None
+    words: out.WordsOutput | None = None
+    models: out.ModelsOutput | None = None
 
     def record(self, stage: str, output: Any) -> None:
         """Keep ``output``, the value ``stage`` returned (None for a skipped stage)."""
         if output is None:
             return
-        expected = STAGE_OUTPUTS[stage]
+        expected = out.STAGE_OUTPUTS[stage]
         if not isinstance(output, expected):
             raise TypeError(f"stage {stage!r} returned {type(output).__name__}, not {expected.__name__}")
         setattr(self, stage, output)
