@@ -97,6 +97,9 @@ _SMALL_N = 1000  # pooled sizes up to this run single-threaded BLAS (see _blas_t
 _MODELS = ("one-step", "logistic")
 
 
+# the name each test reports (``TwoSampleResult.test``) → its id in core.methods
+_TEST_IDS = {"MMD": "mmd", "energy distance": "energy", "classifier": "classifier"}
+
 @dataclass(frozen=True)
 class TwoSampleResult:
     """Result of a permutation two-sample test (:func:`mmd_test`, :func:`energy_test`,
@@ -149,6 +152,12 @@ class TwoSampleResult:
     name_b: str = "B"
     parameters: dict = field(default_factory=dict, compare=False)
     null_distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def test_id(self) -> str:
+        """The test's id in the tests table and the registry of methods (``mmd``, ``energy``,
+        ``classifier``)."""
+        return _TEST_IDS.get(self.test, self.test)
 
     @property
     def subsampled(self) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from core.pipeline.context import RunContext
-from core.pipeline.stages import _TEST_IDS, _doc_rows, _offsets, _pairs
+from core.pipeline.stages import _doc_rows, _offsets, _pairs
 from core.results.result import make_table
 
 __all__: list[str] = []
@@ -32,7 +32,7 @@ def _test_rows(ctx: RunContext) -> list[dict[str, Any]]:
             if t.subsampled:
                 note = (f"seeded subsample: {t.n_used_a:,} of {t.n_a:,} and {t.n_used_b:,} of {t.n_b:,} "
                         f"documents (at most {t.max_n:,} per corpus are used in a test)")
-            rows.append({"test": _TEST_IDS.get(t.test, t.test), "reference": t.name_a, "other": t.name_b,
+            rows.append({"test": t.test_id, "reference": t.name_a, "other": t.name_b,
                          "statistic": t.statistic, "pvalue": t.pvalue, "effect_size": t.effect_size,
                          "effect_size_name": t.effect_size_name, "n_permutations": t.n_permutations,
                          "random_state": t.random_state, "note": note})

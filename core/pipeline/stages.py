@@ -34,7 +34,6 @@ from core.pipeline.outputs import (
 from core.results.result import TABLE_SCHEMAS
 
 _DOC_FIXED = [c for c, _ in TABLE_SCHEMAS["documents"]]
-_TEST_IDS = {"MMD": "mmd", "energy distance": "energy", "classifier": "classifier"}
 # umap-learn runs 500 epochs up to 10,000 points and 200 above; seeded UMAP is single-threaded, and
 # from a few thousand points on 200 epochs give the same picture at 40% of the cost
 _UMAP_FULL_EPOCHS_MAX_N = 2000

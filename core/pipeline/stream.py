@@ -452,7 +452,6 @@ def _test_tables(names: list[str], depth: dict[tuple[str, str], tuple[Any, Any]]
                  tests: dict[tuple[str, str], list[Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     from core.analysis.multitest import adjust_pvalues
 
-    test_ids = {"MMD": "mmd", "energy distance": "energy", "classifier": "classifier"}
     rows, depth_rows = [], []
     for pair in [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]:
         for r in depth.get(pair, ()):
@@ -463,7 +462,7 @@ def _test_tables(names: list[str], depth: dict[tuple[str, str], tuple[Any, Any]]
                                "pvalue": r.pvalue, "Q": r.quality_index, "n_reference": r.n_reference,
                                "n_other": r.n_sample})
         for t in tests.get(pair, ()):
-            rows.append({"test": test_ids.get(t.test, t.test), "reference": t.name_a, "other": t.name_b,
+            rows.append({"test": t.test_id, "reference": t.name_a, "other": t.name_b,
                          "statistic": t.statistic, "pvalue": t.pvalue, "effect_size": t.effect_size,
                          "effect_size_name": t.effect_size_name, "n_permutations": t.n_permutations,
                          "random_state": t.random_state, "n_used_a": t.n_used_a, "n_used_b": t.n_used_b})

@@ -209,3 +209,15 @@ def test_the_report_reads_its_labels_and_citations_from_the_registry() -> None:
     assert all(c in registry_citations for c in CITATIONS.values())
     assert CITATIONS["tests"] == method_citation("analysis", "tests")
     assert CITATIONS["whitening"] == method_citation("transform", "zipfian")
+
+
+def test_every_two_sample_test_reports_a_registry_id() -> None:
+    import numpy as np
+
+    from core.analysis.twosample import classifier_test, energy_test, mmd_test
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((40, 5)), rng.standard_normal((40, 5)) + 0.5
+    ids = [t(a, b, n_permutations=19, random_state=0).test_id for t in (mmd_test, energy_test, classifier_test)]
+    assert ids == ["mmd", "energy", "classifier"]
+    assert set(ids) <= set(method_ids("test"))
