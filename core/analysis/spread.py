@@ -232,11 +232,13 @@ def _average_cosine(Xa: np.ndarray) -> float:
 @dataclass(frozen=True)
 class Eigenspectrum:
     """Data for an eigen-spectrum plot: normalised eigenvalues, their cumulative sum, and the
-    uniform (isotropic) reference, each of shape (d,)."""
+    uniform (isotropic) reference, each of shape (d,); ``eigenvalues`` are the covariance
+    eigenvalues themselves (descending), so that no caller needs a second pass over the data."""
 
     explained: np.ndarray = field(repr=False, compare=False)
     cumulative: np.ndarray = field(repr=False, compare=False)
     uniform: np.ndarray = field(repr=False, compare=False)
+    eigenvalues: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_frame(self):
         """Columns ``component`` (1..d), ``explained``, ``cumulative``, ``uniform_cumulative``."""
@@ -255,7 +257,7 @@ def _spectrum(vals: np.ndarray) -> Eigenspectrum:
     explained = vals / vals.sum()
     d = vals.size
     return Eigenspectrum(explained=explained, cumulative=np.cumsum(explained),
-                         uniform=np.arange(1, d + 1) / d)
+                         uniform=np.arange(1, d + 1) / d, eigenvalues=vals)
 
 
 def eigenspectrum(X: Any) -> Eigenspectrum:

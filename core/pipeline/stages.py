@@ -468,11 +468,9 @@ def stage_spread(ctx: RunContext) -> SpreadOutput | None:
             sr = spread_report(X, name=name)
             spread.append({"corpus": name, "isoscore": sr.isoscore, "eee": sr.eee, "vrm": sr.vrm,
                            "average_cosine": sr.average_cosine})
-            # eigenvalues themselves: the explained shares times the total variance (trace)
-            trace = float(np.asarray(X, dtype=np.float64).var(axis=0, ddof=1).sum())
-            explained = sr.spectrum.explained
+            explained = sr.spectrum.explained  # from the one eigendecomposition of spread_report
             eigen.append(pd.DataFrame({"corpus": name, "component": np.arange(1, explained.size + 1),
-                                       "eigenvalue": explained * trace, "explained": explained,
+                                       "eigenvalue": sr.spectrum.eigenvalues, "explained": explained,
                                        "cumulative": sr.spectrum.cumulative}))
         for j, (label, space) in enumerate(ctx.spaces):
             ctx.check_stop()

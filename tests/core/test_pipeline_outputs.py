@@ -87,3 +87,17 @@ def test_cross_depths_are_kept_and_the_report_needs_no_embeddings(fake_embedder,
     assert not reopened.embeddings
     pd.testing.assert_frame_equal(reopened.cross_depths, cross)
     assert render_html_report(reopened) == with_embeddings
+
+
+def test_eigenspectrum_holds_the_covariance_eigenvalues(fake_embedder) -> None:
+    # one eigendecomposition serves the spread measures and the eigenspectrum table: its eigenvalues
+    # are those of the corpus's sample covariance (numpy's, computed independently here)
+    corpora = (_sample("games", 50), _sample("science", 45))
+    result = run_analysis(Analysis(corpora=corpora, analyses=("spread",), keep_embeddings=True, **FAST),
+                          embedder=fake_embedder, cache=False)
+    for name in result.corpus_names:
+        table = result.eigenspectrum[result.eigenspectrum["corpus"] == name]
+        X = result.embeddings[name].astype(np.float64)
+        expected = np.sort(np.linalg.eigvalsh(np.cov(X, rowvar=False)))[::-1]
+        np.testing.assert_allclose(table["eigenvalue"].to_numpy(), expected, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(table["explained"].to_numpy(), expected / expected.sum(), atol=1e-9)
