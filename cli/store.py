@@ -101,7 +101,7 @@ def _days(text: str) -> float:
 def add_store_parser(sub: Any) -> None:
     """Register ``store add|list|delete|prune`` on the main parser's sub-commands."""
     p = sub.add_parser("store", help="add, list, delete and prune the saved analyses shown by share links",
-                       description=__doc__.split("\n\n")[0])
+                       description="Manage the saved analyses that serve --viewer (and share links) show.")
     store_sub = p.add_subparsers(dest="store_command", required=True, metavar="ACTION")
 
     q = store_sub.add_parser("add", help="add an analysis bundle; prints its id and link path")
