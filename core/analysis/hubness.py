@@ -394,7 +394,7 @@ def reduce_hubness(X: Any, method: str = "mp_gaussian", k: int = 10, *, labels: 
         if primary_graph.n != n or primary_graph.k < k:
             raise ParameterError(f"primary_graph must hold at least k={k} neighbours of each of the {n} "
                                  f"points; it has {primary_graph.k} of {primary_graph.n}")
-        primary = primary_graph.truncated(k) if primary_graph.k > k else primary_graph
+        primary = primary_graph.truncated(k)  # the graph itself when it has exactly k
     elif reducer.approximate_:
         primary = reducer.graph_.truncated(k)
     else:
