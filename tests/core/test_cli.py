@@ -106,10 +106,10 @@ def test_installed_corpus_compass_command_runs_the_command_line(tmp_path: Path) 
     script = Path(sys.executable).parent / "corpus-compass"
     assert script.exists(), f"{script} missing: is the package installed (pip install -e .)?"
     done = subprocess.run([str(script), "stats", str(GAMES), "--json"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data[0]["stats"]["n_documents"] == load_corpus(GAMES, text_column="text").stats().n_documents
     bad = subprocess.run([str(script), "stats", str(tmp_path / "missing.csv")], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, check=False)
     assert bad.returncode == 2 and "missing.csv" in bad.stderr

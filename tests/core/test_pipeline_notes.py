@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 import warnings
 
-from core.pipeline.notes import collect
 from core.exceptions import CorpusCompassWarning
+from core.pipeline.notes import collect
 
 
 def test_each_thread_collects_only_its_own_warnings() -> None:
