@@ -20,9 +20,9 @@ which is less sensitive to how often other processes take the cores.
 
 Start-up: a fresh Python process that imports the library, loads the model and embeds one text,
 with the exported/quantised graphs already on disk (the usual case after the first run), against a
-fresh process that loads ``SentenceTransformer`` and embeds one text. The first-ever load also exports
-the ONNX graph (about 15 s) and, for int8, quantises it (a minute or two); those one-off costs are
-reported in the notes.
+fresh process that loads ``SentenceTransformer`` and embeds one text. The first-ever load also converts
+the model to OpenVINO's graph format (a few seconds) and, for int8, quantises it (about 15 s); those
+one-off costs are reported in the notes.
 """
 
 from __future__ import annotations

@@ -180,21 +180,35 @@ def _check_batch_size(batch_size: int) -> int:
 
 
 def _encode_batched(embedder: Any, texts: Sequence[str], batch_size: int | None,
-                    run: Callable[[list[str]], np.ndarray], hint: str,
-                    progress: Callable[[int, int], None] | None) -> np.ndarray:
-    """The encode loop of the transformer backends (torch and ONNX Runtime): validate ``texts``, batch
-    them by token length (:func:`_length_batches`), embed each batch with ``run``, normalise the rows
-    and report ``progress(done, n)`` after every batch. A zero or non-finite vector is a
-    :class:`ModelError` naming the text, followed by ``hint`` (which starts with its own separator)."""
+                    run: Callable[[list[str]], np.ndarray] | None, hint: str,
+                    progress: Callable[[int, int], None] | None,
+                    prepare: Callable[[list[str]], tuple[list[int], Callable[[list[int]], np.ndarray]]] | None = None
+                    ) -> np.ndarray:
+    """The encode loop of the transformer backends (torch, ONNX Runtime, OpenVINO): validate ``texts``,
+    batch them by token length (:func:`_length_batches`), embed each batch with ``run``, normalise the
+    rows and report ``progress(done, n)`` after every batch. A zero or non-finite vector is a
+    :class:`ModelError` naming the text, followed by ``hint`` (which starts with its own separator).
+
+    ``prepare(items)``, when given instead of ``run``, tokenises the texts once and returns their token
+    lengths and a function that embeds the texts at given indices (so the texts are not tokenised a
+    second time for each batch)."""
     items = _check_texts(texts)
     bs = embedder.batch_size if batch_size is None else _check_batch_size(batch_size)
     n = len(items)
     out = np.empty((n, embedder.dimension), dtype=np.float32)
     if n == 0:
         return out
+    if prepare is not None:
+        lengths, run_at = prepare(items)
+    else:
+        assert run is not None
+        lengths = embedder._token_lengths(items)
+
+        def run_at(idx: list[int]) -> np.ndarray:
+            return run([items[i] for i in idx])
     done = 0
-    for idx in _length_batches(embedder._token_lengths(items), bs, embedder.max_batch_tokens):
-        vec = run([items[i] for i in idx])
+    for idx in _length_batches(lengths, bs, embedder.max_batch_tokens):
+        vec = run_at(idx)
         norms = np.linalg.norm(vec, axis=1, keepdims=True)
         bad = ~np.isfinite(norms[:, 0]) | (norms[:, 0] == 0)
         if bad.any():

@@ -99,7 +99,7 @@ def load_embedder(model: str = "default", *, precision: str = "auto", device: st
     precision : {"auto", "fp32", "bf16", "int8"}
         ``"auto"``: bf16 where the CPU computes bf16 natively (OpenVINO when installed, else torch
         autocast), else fp32. ``"int8"``: static int8 quantisation calibrated on real text, run by
-        OpenVINO (:mod:`core.embed.openvino_backend`; minimum cosine to fp32 about 0.99, measured and
+        OpenVINO (:mod:`core.embed.openvino_backend`; minimum cosine to fp32 about 0.997, measured and
         kept in the embedder's ``fidelity``); never chosen automatically.
     device : str
         Torch device, ``"cpu"`` by default.
@@ -114,7 +114,7 @@ def load_embedder(model: str = "default", *, precision: str = "auto", device: st
         The default model is always checked against its own pin.
     backend : {"auto", "torch", "onnx", "openvino"}
         ``"auto"`` (default): OpenVINO for ``precision="int8"``, and for ``precision="auto"`` on a
-        CPU with native bf16 when the optional packages ``openvino`` and ``onnx`` are installed (several
+        CPU with native bf16 when the optional package ``openvino`` is installed (several
         times faster than torch autocast at a minimum cosine of about 0.9999 to fp32, see
         :mod:`core.embed.openvino_backend`); torch otherwise, and for models the export does not cover
         (a ``Dense`` module, say). ``"openvino"`` forces it. ``"onnx"`` exports the model locally to ONNX and runs it with ONNX Runtime (fp32, CPU; about

@@ -56,7 +56,7 @@ from core.embed.torch_backend import load_torch_embedder
 from core.exceptions import ModelError, ParameterError
 from core.fileio import atomic_path, atomic_write, file_sha256
 
-__all__ = ["GRAPH_DIR_ENV", "OnnxEmbedder", "UnsupportedExportError", "ensure_onnx_graph", "graph_dir",
+__all__ = ["GRAPH_DIR_ENV", "OnnxEmbedder", "UnsupportedExportError", "ensure_onnx_graph", "graph_dir", "graph_module", "load_exportable",
            "load_onnx_embedder"]
 
 OPSET = 17
@@ -111,10 +111,12 @@ def _check_modules(base: Any) -> tuple[Any, Any]:
     return modules[0], modules[1]
 
 
-def _export(base: Any, target: Path, input_names: list[str]) -> None:
+def graph_module(base: Any, input_names: list[str]) -> Any:
+    """The Transformer and Pooling modules of ``base`` as one torch module (eval mode) whose inputs are
+    the tokenizer's tensors in ``input_names`` order and whose output is the pooled vector: what the
+    ONNX export traces, and what OpenVINO's front end converts."""
     import torch
 
-    _require("onnx", "to export the model")
     transformer, pooling = _check_modules(base)
 
     class _Graph(torch.nn.Module):
@@ -127,6 +129,14 @@ def _export(base: Any, target: Path, input_names: list[str]) -> None:
             features = dict(zip(input_names, inputs))
             return self.pooling(self.transformer(features))["sentence_embedding"]
 
+    return _Graph().eval()
+
+
+def _export(base: Any, target: Path, input_names: list[str]) -> None:
+    import torch
+
+    _require("onnx", "to export the model")
+    module = graph_module(base, input_names)
     example = base.tokenizer(list(_PROBES[:3]), padding=True, truncation=True,
                              max_length=base.max_seq_length, return_tensors="pt")
     args = tuple(example[name] for name in input_names)
@@ -134,7 +144,7 @@ def _export(base: Any, target: Path, input_names: list[str]) -> None:
     axes["embedding"] = {0: "batch"}
     with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
         warnings.simplefilter("ignore")  # TracerWarnings about Python branches; the self-check decides
-        torch.onnx.export(_Graph().eval(), args, str(target), input_names=input_names,
+        torch.onnx.export(module, args, str(target), input_names=input_names,
                           output_names=["embedding"], dynamic_axes=axes, opset_version=OPSET, dynamo=False)
 
 
@@ -233,6 +243,20 @@ def _valid(path: Path) -> bool:
         return False
 
 
+def load_exportable(model: str = "default", *, batch_size: int | None = None, max_batch_tokens: int | None = None,
+                    expected_sha256: str | None = None) -> tuple[Any, list[str]]:
+    """The torch fp32 embedder of ``model`` and its tokenizer's input names, after checking that it is
+    made of modules a graph export covers (:class:`UnsupportedExportError` otherwise)."""
+    base = load_torch_embedder(model, precision="fp32", device="cpu",
+                               batch_size=DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
+                               max_batch_tokens=DEFAULT_MAX_BATCH_TOKENS if max_batch_tokens is None else max_batch_tokens,
+                               expected_sha256=expected_sha256)
+    _check_modules(base)
+    input_names = [name for name in ("input_ids", "attention_mask", "token_type_ids")
+                   if name in base.tokenizer("a", return_tensors="np")]
+    return base, input_names
+
+
 def ensure_onnx_graph(model: str = "default", *, cache_dir: str | os.PathLike | None = None,
                       batch_size: int | None = None, max_batch_tokens: int | None = None,
                       expected_sha256: str | None = None) -> tuple[Any, Path, list[str]]:
@@ -253,13 +277,8 @@ def ensure_onnx_graph(model: str = "default", *, cache_dir: str | os.PathLike | 
     UnsupportedExportError
         The model has modules other than Transformer, Pooling and Normalize, or its export fails.
     """
-    base = load_torch_embedder(model, precision="fp32", device="cpu",
-                               batch_size=DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
-                               max_batch_tokens=DEFAULT_MAX_BATCH_TOKENS if max_batch_tokens is None else max_batch_tokens,
-                               expected_sha256=expected_sha256)
-    _check_modules(base)
-    input_names = [name for name in ("input_ids", "attention_mask", "token_type_ids")
-                   if name in base.tokenizer("a", return_tensors="np")]
+    base, input_names = load_exportable(model, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
+                                        expected_sha256=expected_sha256)
     if cache_dir is None:
         cache_dir = graph_dir()
     path = _graph_path(base, Path(cache_dir).expanduser())

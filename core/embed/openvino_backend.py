@@ -1,29 +1,39 @@
 """OpenVINO backend: the default transformer in bf16 (where the CPU has AMX/AVX-512 bf16) or int8.
 
 ``load_embedder(model, backend="openvino")`` (or :func:`load_openvino_embedder`) loads the model as
-the torch backend does (same discovery, pinned-hash check, no remote code, no pickles), exports its
-Transformer and Pooling modules to ONNX locally (:mod:`core.embed.onnx_backend`, cached and self-checked),
-and compiles that graph with OpenVINO's CPU plugin. Nothing is downloaded.
+the torch backend does (same discovery, pinned-hash check, no remote code, no pickles), converts its
+Transformer and Pooling modules to OpenVINO's graph format locally with OpenVINO's PyTorch front end
+(``ov.convert_model``; cached and self-checked), and compiles that graph with OpenVINO's CPU plugin.
+Nothing is downloaded.
 
 Why OpenVINO, measured on the 2-core Xeon this was built on (flags ``amx_bf16``, ``amx_int8``,
-``avx512_vnni``; ``bench/bench_embed.py``, ratios from one interleaved run, see docs/BENCHMARKS.md):
+``avx512_vnni``; ``bench/bench_embed.py``, ratios from one interleaved run against plain
+``SentenceTransformer.encode`` in fp32, see docs/BENCHMARKS.md):
 
 - **bf16** (``INFERENCE_PRECISION_HINT=bf16``): OpenVINO runs the matrix products on the AMX tiles;
-  3.3x the documents/s of plain ``SentenceTransformer.encode`` in fp32 on short real texts and 3.8x on
-  long ones (one interleaved run, both cores heavily shared; 5x the CPU time on short texts), at a
-  minimum cosine to it of 0.99997; torch's bf16 autocast reached 1.4x and 1.1x in the same run.
+  3.9x the documents/s of the fp32 baseline on short real texts and 3.6x on long ones, at a minimum
+  cosine to it of 0.99997; torch's bf16 autocast reached 3.0x and 2.8x in the same run.
   ``precision="auto"`` uses it where OpenVINO is installed and the CPU computes bf16 natively.
+- **The graph is converted from torch, not from the ONNX export.** The front end keeps each layer's
+  attention as one ``ScaledDotProductAttention`` operation, which the CPU plugin runs fused; in the
+  ONNX graph the mask arithmetic (IsNaN, Select, Add and Softmax as separate steps) took about 40 % of
+  the time on long texts. Profiled on 16 texts of 256 tokens: 146 ms from the ONNX graph, 122 ms
+  converted from torch (bf16).
 - **int8**: static post-training quantisation with NNCF (``nncf.quantize`` with
   ``model_type=TRANSFORMER``: SmoothQuant, per-channel int8 weights, activation ranges calibrated on
-  real text, fast bias correction), calibrated on documents of the bundled sample corpora; the
-  attention-output and feed-forward-output projections keep floating-point inputs (``_KEEP_FLOAT``). On a CPU
-  with AMX bf16 the int8 graph is about as fast as the bf16 one (3.9x plain fp32 on short texts, 2.9x
-  on long ones in the same run: AMX bf16 leaves little for int8 to gain in a model this small, and the
-  quantise/dequantise steps cost time) and less faithful (minimum cosine 0.988 over 400 short and
-  0.989 over 100 long texts, mean 0.998 and 0.994), so it is never chosen automatically; it is meant
-  for CPUs with VNNI but without native bf16. ONNX Runtime's own static QDQ quantisation was measured
-  too and rejected: minimum cosine 0.90 (activation ranges of the attention products) at 1.6x ONNX
-  Runtime fp32; dynamic quantisation reached 0.990 at 1.5x.
+  real text, fast bias correction; ``preset=PERFORMANCE``: symmetric activations, so the AMX int8
+  products need no zero-point correction), calibrated on documents of the bundled sample corpora;
+  the feed-forward output projections of the first two layers stay in bf16 (``_KEEP_FLOAT``). 4.0x
+  the fp32 baseline on short and on long texts in the same run, at a minimum cosine of 0.997 on both
+  (mean 0.998). The mixed preset (asymmetric activations) was 6–7 % slower at a minimum cosine of 0.993;
+  every projection quantised, 0.991. Still not chosen automatically: its fidelity is below the 0.999
+  that the default keeps, and with AMX bf16 the two are about as fast. It is meant for CPUs with VNNI
+  but without native bf16, and for users who want the last few per cent. ONNX Runtime's own static QDQ quantisation was
+  measured too and rejected: minimum cosine 0.90 (activation ranges of the attention products) at
+  1.6x ONNX Runtime fp32; dynamic quantisation reached 0.990 at 1.5x.
+- **Each text is tokenised once** (:meth:`OpenVinoEmbedder._prepare`): the token lengths that form
+  the batches and the batches themselves come from one tokenizer call, padded here (about 10 % of
+  the time on long texts went to the second tokenisation).
 
 Choices, documented here:
 
@@ -33,17 +43,18 @@ Choices, documented here:
   model's 256-token window): the minimum and mean cosine between the int8 vector and the torch fp32
   vector of each document. The figures are stored beside the quantised model and carried by the
   embedder (:attr:`OpenVinoEmbedder.fidelity`), and so in a result's manifest and notes. A quantised
-  model whose minimum cosine falls below 0.98 is refused.
-- **Where the quantised model is kept.** ``<graph dir>/openvino/<digest>.xml`` and ``.bin`` (see
-  :func:`core.embed.onnx_backend.graph_dir`), with a sidecar ``.json`` holding both files' SHA-256 and
-  the fidelity; the digest hashes the torch embedder's identity (model, weight SHA-256, configuration
-  digest), the OpenVINO and NNCF versions and the calibration texts. Written to temporary names and
-  renamed (atomic); files that do not match the sidecar are quantised again. bf16 and fp32 compile
-  the cached ONNX graph directly (a second or two), so nothing else is stored.
+  model whose minimum cosine falls below 0.99 is refused.
+- **Where the graphs are kept.** ``<graph dir>/openvino/<digest>-fp32.xml`` and ``.bin`` (the
+  converted model, compiled for fp32 and bf16; the digest hashes the torch embedder's identity and the
+  torch, transformers and OpenVINO versions) and ``<digest>.xml``/``.bin`` (int8; the digest also
+  hashes the NNCF version and the calibration texts), see :func:`core.embed.onnx_backend.graph_dir`.
+  Each has a sidecar ``.json`` holding both files' SHA-256 (and, for int8, the fidelity). Written to
+  a temporary folder and renamed (atomic); files that do not match their sidecar are made again.
+  Converting takes a few seconds, quantising about 15 s, once.
 - **Self-check.** Every load embeds the ONNX backend's probe texts (one word to beyond
   ``max_seq_length``, mixed batches) and compares them with the torch fp32 model: a minimum cosine
-  below 0.999 (fp32, bf16) or 0.98 (int8) refuses the model.
-- **Identity.** The torch fp32 identity with the precision replaced and ``;runtime=openvino``
+  below 0.999 (fp32, bf16) or 0.99 (int8) refuses the model.
+- **Identity.** The torch fp32 identity with the precision replaced and ``;runtime=openvino;graph=pytorch``
   appended (int8: also the calibration digest and the OpenVINO and NNCF versions), so vectors from
   different runtimes or precisions never share cache entries.
 - **Threads.** OpenVINO's default (one stream, as many threads as physical cores). One inference
@@ -66,7 +77,7 @@ from typing import Any
 import numpy as np
 
 from core.embed.base import _encode_batched, cpu_supports_bf16
-from core.embed.onnx_backend import _PROBES, UnsupportedExportError, ensure_onnx_graph, graph_dir
+from core.embed.onnx_backend import _PROBES, UnsupportedExportError, graph_dir, graph_module, load_exportable
 from core.exceptions import ModelError, ParameterError
 from core.fileio import file_sha256
 
@@ -74,23 +85,25 @@ __all__ = ["OV_PRECISIONS", "OpenVinoEmbedder", "calibration_texts", "fidelity_t
            "openvino_available"]
 
 OV_PRECISIONS = ("fp32", "bf16", "int8")
-_MIN_COSINE = {"fp32": 0.9999, "bf16": 0.999, "int8": 0.98}
+_MIN_COSINE = {"fp32": 0.9999, "bf16": 0.999, "int8": 0.99}
 _PER_CORPUS = 32
 _SAMPLES = ("games", "science", "libdevel")
 _LONG_JOIN = 5
 _LONG_TEXTS = 16
-_VERSION = 1
-#: inputs of the attention-output and feed-forward-output projections stay in floating point: their
-#: activations (after softmax-weighted sums and GELU) have the outliers that int8 ranges clip; keeping
-#: them raised the minimum cosine on held-out texts from 0.989 to 0.992 at no measured loss of speed
-_KEEP_FLOAT = [".*output/dense/MatMul.*"]
+_VERSION = 2
+#: the feed-forward output projections of the first two layers stay in floating point (bf16): their
+#: inputs (after GELU) carry the outliers that int8 ranges clip. Chosen by keeping each layer's
+#: projection in turn on the held-out fidelity texts (:func:`fidelity_texts`): minimum cosine 0.991
+#: with every projection quantised, 0.994–0.995 keeping layer 0 or 1 alone, 0.993 keeping any later
+#: one, 0.997 keeping layers 0 and 1 (2 of the graph's 36 projections)
+_KEEP_FLOAT = [r".*layer\.[01]\.output\.dense/.*"]
 
 
 def openvino_available() -> bool:
-    """Whether the optional packages of this backend (``openvino``, ``onnx``) can be imported."""
+    """Whether the optional package of this backend (``openvino``) can be imported."""
     import importlib.util
 
-    return all(importlib.util.find_spec(name) is not None for name in ("openvino", "onnx"))
+    return importlib.util.find_spec("openvino") is not None
 
 
 def _require(module: str, purpose: str) -> Any:
@@ -182,27 +195,38 @@ class OpenVinoEmbedder:
         """The transformer's input word-embedding matrix (V, d_model), float32 (a copy)."""
         return self.base.token_embeddings()
 
-    def _runner(self) -> Callable[[list[str]], np.ndarray]:
+    def _prepare(self, items: list[str]) -> tuple[list[int], Callable[[list[int]], np.ndarray]]:
+        """Tokenise ``items`` once; their token lengths, and a function embedding the texts at given
+        indices (padded here, to the right with the tokenizer's pad id, as ``padding=True`` would)."""
+        enc = self.tokenizer(items, truncation=True, max_length=self.max_seq_length)
+        columns = {name: enc[name] for name in self.input_names}
+        lengths = [len(ids) for ids in columns["input_ids"]]
+        pad_id = self.tokenizer.pad_token_id or 0
         request = self.compiled.create_infer_request()
 
-        def run(texts: list[str]) -> np.ndarray:
-            batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_seq_length,
-                                   return_tensors="np")
-            feeds = {name: np.asarray(batch[name], dtype=np.int64) for name in self.input_names}
+        def run_at(idx: list[int]) -> np.ndarray:
+            width = max(lengths[i] for i in idx)
+            feeds = {}
+            for name, rows in columns.items():
+                array = np.full((len(idx), width), pad_id if name == "input_ids" else 0, dtype=np.int64)
+                for r, i in enumerate(idx):
+                    array[r, :lengths[i]] = rows[i]
+                feeds[name] = array
             out = request.infer(feeds)
             return np.array(next(iter(out.values())), dtype=np.float32)
 
-        return run
+        return lengths, run_at
 
     def encode(self, texts: Sequence[str], *, batch_size: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Embed ``texts`` into an (n, d) float32 array of unit rows, in input order.
 
         Batching is the torch backend's (by token length, at most ``batch_size`` texts and
-        ``max_batch_tokens`` padded tokens); ``progress(done, n)`` after every batch.
+        ``max_batch_tokens`` padded tokens), with each text tokenised once; ``progress(done, n)``
+        after every batch.
         """
-        return _encode_batched(self, texts, batch_size, self._runner(),
-                               " under OpenVINO; try the torch backend", progress)
+        return _encode_batched(self, texts, batch_size, None, " under OpenVINO; try the torch backend", progress,
+                               prepare=self._prepare)
 
     def _token_lengths(self, items: list[str]) -> list[int]:
         return self.base._token_lengths(items)
@@ -224,8 +248,9 @@ class OpenVinoEmbedder:
         with torch.inference_mode():
             ref = self.base.model.encode(probes, batch_size=len(probes), convert_to_numpy=True,
                                          normalize_embeddings=True, show_progress_bar=False)
-        run = self._runner()
-        mine = np.vstack([run(probes), run(probes[:1]), run(probes[3:])])
+        _, run_at = self._prepare(probes)
+        every = list(range(len(probes)))
+        mine = np.vstack([run_at(every), run_at(every[:1]), run_at(every[3:])])
         mine /= np.linalg.norm(mine, axis=1, keepdims=True)
         return float(np.min(np.sum(mine * np.vstack([ref, ref[:1], ref[3:]]), axis=1)))
 
@@ -235,14 +260,44 @@ def _feeds(tokenizer: Any, texts: list[str], input_names: list[str], max_len: in
     return {name: np.asarray(batch[name], dtype=np.int64) for name in input_names}
 
 
-def _quantise(onnx_path: Path, base: Any, input_names: list[str], target: Path) -> None:
-    """Static int8 quantisation of the ONNX graph with NNCF, calibrated on :func:`calibration_texts`."""
+def _convert(base: Any, input_names: list[str], target: Path) -> None:
+    """Convert the torch model to OpenVINO's graph format with OpenVINO's PyTorch front end (fp32).
+
+    Converted from torch directly, not from the ONNX export: the front end keeps attention as one
+    ``ScaledDotProductAttention`` operation, which the CPU plugin runs fused, where the ONNX graph's
+    mask arithmetic (IsNaN, Select, Add, Softmax as separate steps) took about 40 % of the time on
+    long texts; bf16 ran 1.2x faster on the same texts.
+    """
+    import torch
+
+    ov = _require("openvino", "to run the model")
+    example = base.tokenizer(list(_PROBES[:3]), padding=True, truncation=True, max_length=base.max_seq_length,
+                             return_tensors="pt")
+    import transformers
+
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # core prints nothing; the trace logs config notices
+    try:
+        with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+            warnings.simplefilter("ignore")  # TracerWarnings about Python branches; the self-check decides
+            model = ov.convert_model(graph_module(base, input_names),
+                                     example_input=tuple(example[name] for name in input_names),
+                                     input=[(ov.PartialShape([-1, -1]), ov.Type.i64)] * len(input_names))
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+    for port, name in zip(model.inputs, input_names):
+        port.get_tensor().set_names({name})
+    ov.save_model(model, str(target), compress_to_fp16=False)
+
+
+def _quantise(source: Path, base: Any, input_names: list[str], target: Path) -> None:
+    """Static int8 quantisation of the fp32 graph with NNCF, calibrated on :func:`calibration_texts`."""
     ov = _require("openvino", "to run the model")
     nncf = _require("nncf", "to quantise the model to int8")
     texts = calibration_texts()
     batches = [_feeds(base.tokenizer, texts[i:i + 16], input_names, base.max_seq_length)
                for i in range(0, len(texts), 16)]
-    model = ov.convert_model(str(onnx_path))
+    model = ov.Core().read_model(str(source))
     import logging
 
     logger = logging.getLogger("nncf")
@@ -253,11 +308,47 @@ def _quantise(onnx_path: Path, base: Any, input_names: list[str], target: Path) 
                 contextlib.redirect_stdout(devnull), contextlib.redirect_stderr(devnull):
             warnings.simplefilter("ignore")
             quantised = nncf.quantize(model, nncf.Dataset(batches), model_type=nncf.ModelType.TRANSFORMER,
-                                      subset_size=len(batches),
+                                      preset=nncf.QuantizationPreset.PERFORMANCE, subset_size=len(batches),
                                       ignored_scope=nncf.IgnoredScope(patterns=_KEEP_FLOAT, validate=False))
     finally:
         logger.setLevel(level)
     ov.save_model(quantised, str(target), compress_to_fp16=False)
+
+
+def _store(path: Path, make: Callable[[Path], dict]) -> dict:
+    """Make the graph ``path`` (``.xml`` and ``.bin``) unless a valid one is there, atomically: ``make``
+    writes ``model.xml`` into a temporary folder and returns extra sidecar fields."""
+    meta = _valid(path)
+    if meta is not None:
+        return meta
+    import shutil
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"cannot create {path.parent} for the OpenVINO graph: {exc}; pass cache_dir or set "
+                         "CORPUS_COMPASS_CACHE_DIR to a writable directory") from exc
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".graph-"))
+    try:
+        extra = make(tmp / "model.xml")
+        meta = {"xml_sha256": file_sha256(tmp / "model.xml"), "bin_sha256": file_sha256(tmp / "model.bin"), **extra}
+        os.replace(tmp / "model.bin", path.with_suffix(".bin"))
+        os.replace(tmp / "model.xml", path)
+        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(tmp / "meta.json", path.with_suffix(".json"))
+        return meta
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fp32_path(base: Any, cache_dir: Path) -> Path:
+    import openvino as ov
+    import torch
+    import transformers
+
+    key = (f"{base.identity}|torch={torch.__version__}|transformers={transformers.__version__}"
+           f"|openvino={ov.__version__}|frontend=pytorch|v={_VERSION}")
+    return cache_dir / "openvino" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}-fp32.xml"
 
 
 def _int8_paths(base: Any, cache_dir: Path) -> Path:
@@ -319,43 +410,44 @@ def load_openvino_embedder(model: str = "default", *, precision: str = "bf16",
         raise ParameterError(f"precision must be one of {list(OV_PRECISIONS)} with backend 'openvino', "
                              f"got {precision!r}")
     ov = _require("openvino", "to run the model")
-    base, onnx_path, input_names = ensure_onnx_graph(model, cache_dir=cache_dir, batch_size=batch_size,
-                                                     max_batch_tokens=max_batch_tokens,
-                                                     expected_sha256=expected_sha256)
-    if cache_dir is None:
-        cache_dir = graph_dir()
-    suffix, fidelity, path = ";runtime=openvino", None, onnx_path
+    base, input_names = load_exportable(model, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
+                                        expected_sha256=expected_sha256)
+    cache_dir = Path(graph_dir() if cache_dir is None else cache_dir).expanduser()
+    fp32_path = _fp32_path(base, cache_dir)
+
+    def convert(target: Path) -> dict:
+        _convert(base, input_names, target)
+        return {"identity": base.identity}
+
+    try:
+        _store(fp32_path, convert)
+    except ModelError:
+        raise
+    except Exception as exc:  # the front end raises many types; all mean "this model does not convert"
+        raise UnsupportedExportError(f"model {model!r} could not be converted for OpenVINO ({type(exc).__name__}: "
+                                     f"{exc}); use backend='torch'") from exc
+    suffix, fidelity, path = ";runtime=openvino;graph=pytorch", None, fp32_path
     if precision == "int8":
         _require("nncf", "to quantise the model to int8")
         import nncf
 
-        path = _int8_paths(base, Path(cache_dir).expanduser())
-        meta = _valid(path)
-        if meta is None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".int8-"))
-            try:
-                _quantise(onnx_path, base, input_names, tmp / "model.xml")
-                embedder = OpenVinoEmbedder(base, _compile(ov, tmp / "model.xml", "int8"), tmp / "model.xml",
-                                            input_names, "int8", "")
-                cos = embedder.cosines_to_fp32(fidelity_texts())
-                meta = {"xml_sha256": file_sha256(tmp / "model.xml"), "bin_sha256": file_sha256(tmp / "model.bin"),
-                        "identity": base.identity,
-                        "fidelity": {"min_cosine": float(cos.min()), "mean_cosine": float(cos.mean()),
-                                     "documents": int(cos.size)}}
-                os.replace(tmp / "model.bin", path.with_suffix(".bin"))
-                os.replace(tmp / "model.xml", path)
-                (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-                os.replace(tmp / "meta.json", path.with_suffix(".json"))
-            except ModelError:
-                raise
-            except Exception as exc:  # openvino/nncf raise many types; all mean "cannot quantise"
-                raise ModelError(f"model {model!r} could not be quantised to int8 ({type(exc).__name__}: "
-                                 f"{exc}); use precision 'auto'") from exc
-            finally:
-                import shutil
+        path = _int8_paths(base, cache_dir)
 
-                shutil.rmtree(tmp, ignore_errors=True)
+        def make(target: Path) -> dict:
+            _quantise(fp32_path, base, input_names, target)
+            embedder = OpenVinoEmbedder(base, _compile(ov, target, "int8"), target, input_names, "int8", "")
+            cos = embedder.cosines_to_fp32(fidelity_texts())
+            return {"identity": base.identity, "fidelity": {"min_cosine": float(cos.min()),
+                                                            "mean_cosine": float(cos.mean()),
+                                                            "documents": int(cos.size)}}
+
+        try:
+            meta = _store(path, make)
+        except ModelError:
+            raise
+        except Exception as exc:  # openvino/nncf raise many types; all mean "cannot quantise"
+            raise ModelError(f"model {model!r} could not be quantised to int8 ({type(exc).__name__}: "
+                             f"{exc}); use precision 'auto'") from exc
         fidelity = meta["fidelity"]
         calib = path.stem[:16]
         suffix = f";runtime=openvino-{ov.__version__};nncf={nncf.__version__};calibration={calib}"

@@ -55,14 +55,14 @@ def test_int8_fidelity_on_real_texts_is_bounded(int8, reference) -> None:
     assert len(texts) == 68 and max(len(t) for t in texts) > 2000  # long texts go beyond 256 tokens
     got = int8.encode(texts)
     cos = np.sum(got * ref, axis=1)
-    # measured here: 0.990 on these texts; 0.988 is the lowest over the benchmark's 500 (docs/BENCHMARKS.md)
-    assert cos.min() >= 0.985, (cos.min(), texts[int(np.argmin(cos))][:80])
-    assert cos.mean() >= 0.995
+    # measured here: 0.9975 on these texts (mean 0.9984); the bar for int8 is 0.99
+    assert cos.min() >= 0.99, (cos.min(), texts[int(np.argmin(cos))][:80])
+    assert cos.mean() >= 0.997
     assert cos.max() < 0.99999  # really quantised: not the fp32 vectors
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
     # the fidelity stored with the model was measured the same way on other held-out texts
     fid = int8.fidelity
-    assert fid["documents"] == 112 and 0.985 <= fid["min_cosine"] <= fid["mean_cosine"] < 1.0
+    assert fid["documents"] == 112 and 0.99 <= fid["min_cosine"] <= fid["mean_cosine"] < 1.0
 
 
 def test_int8_identity_cache_file_and_reuse(int8, fp32) -> None:
@@ -101,7 +101,7 @@ def test_auto_is_fast_path_and_faithful_on_short_and_long_texts(reference) -> No
 
     if cpu_supports_bf16():
         assert isinstance(auto, OpenVinoEmbedder) and auto.precision == "bf16"
-        assert auto.identity.endswith(";precision=bf16;runtime=openvino")
+        assert auto.identity.endswith(";precision=bf16;runtime=openvino;graph=pytorch")
     else:
         assert auto.precision == "fp32"
     cos = np.sum(auto.encode(texts) * ref, axis=1)
