@@ -11,8 +11,9 @@ Why OpenVINO, measured on the 2-core Xeon this was built on (flags ``amx_bf16``,
 ``SentenceTransformer.encode`` in fp32, see docs/BENCHMARKS.md):
 
 - **bf16** (``INFERENCE_PRECISION_HINT=bf16``): OpenVINO runs the matrix products on the AMX tiles;
-  3.9x the documents/s of the fp32 baseline on short real texts and 3.6x on long ones, at a minimum
-  cosine to it of 0.99997; torch's bf16 autocast reached 3.0x and 2.8x in the same run.
+  3.9–4.7x the documents/s of the fp32 baseline on short real texts and 3.6–4.1x on long ones (two
+  runs, the first with another process on the cores), at a minimum cosine to it of 0.99997; torch's
+  bf16 autocast reached 3.0–3.5x and 2.8–3.1x in the same runs.
   ``precision="auto"`` uses it where OpenVINO is installed and the CPU computes bf16 natively.
 - **The graph is converted from torch, not from the ONNX export.** The front end keeps each layer's
   attention as one ``ScaledDotProductAttention`` operation, which the CPU plugin runs fused; in the
@@ -23,9 +24,9 @@ Why OpenVINO, measured on the 2-core Xeon this was built on (flags ``amx_bf16``,
   ``model_type=TRANSFORMER``: SmoothQuant, per-channel int8 weights, activation ranges calibrated on
   real text, fast bias correction; ``preset=PERFORMANCE``: symmetric activations, so the AMX int8
   products need no zero-point correction), calibrated on documents of the bundled sample corpora;
-  the feed-forward output projections of the first two layers stay in bf16 (``_KEEP_FLOAT``). 4.0x
-  the fp32 baseline on short and on long texts in the same run, at a minimum cosine of 0.997 on both
-  (mean 0.998). The mixed preset (asymmetric activations) was 6–7 % slower at a minimum cosine of 0.993;
+  the feed-forward output projections of the first two layers stay in bf16 (``_KEEP_FLOAT``).
+  4.0–5.0x the fp32 baseline on short texts and 4.0–4.4x on long ones in the same two runs, at a
+  minimum cosine of 0.997 on both (mean 0.998). The mixed preset (asymmetric activations) was 6–7 % slower at a minimum cosine of 0.993;
   every projection quantised, 0.991. Still not chosen automatically: its fidelity is below the 0.999
   that the default keeps, and with AMX bf16 the two are about as fast. It is meant for CPUs with VNNI
   but without native bf16, and for users who want the last few per cent. ONNX Runtime's own static QDQ quantisation was
