@@ -532,8 +532,10 @@ def stage_words(ctx: RunContext) -> WordsOutput | None:
 
     ctx.report("words", 0, 1, "tokenising")
     embedder = ctx.embedder
-    if spec.words_method in ("contextual", "combined") and getattr(embedder, "model", None) is None:
-        # the token vectors need the torch model (precomputed vectors, ONNX or static: load it here)
+    if (spec.words_method in ("contextual", "combined") and getattr(embedder, "model", None) is None
+            and getattr(embedder, "base", None) is None):
+        # the token vectors need the torch model (precomputed vectors or static: load it here; OpenVINO
+        # and ONNX Runtime embedders lend the one they were converted from, see shift_words)
         embedder = _load_model(spec.model, spec.precision, "torch")
     # the contextual pass's sums are kept beside the embedding cache (none when caching is off)
     cache_path = getattr(ctx.cache, "path", None)

@@ -58,7 +58,8 @@ from core.analysis.shift.scores import ShiftScores, combine
 from core.exceptions import InsufficientDataError, ModelError, ParameterError
 from core.methods import method_ids
 
-__all__ = ["DEFAULT_METHOD", "WORD_METHODS", "WORD_SHIFT_COLUMNS", "WordShiftResult", "pair_statements", "shift_words"]
+__all__ = ["DEFAULT_METHOD", "WORD_METHODS", "WORD_SHIFT_COLUMNS", "WordShiftResult", "pair_statements", "resolve_method",
+           "shift_words"]
 
 #: The word-shift methods, from the registry of methods (core.methods), where their labels are.
 WORD_METHODS = method_ids("word_method")
@@ -145,6 +146,27 @@ def _pairs(names: Sequence[str]) -> list[tuple[str, str]]:
     return [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
 
 
+def resolve_method(method: str, embedder: Any) -> tuple[str, Any]:
+    """The method ``"auto"`` stands for with ``embedder``, and the torch embedder the contextual method
+    would use: ``embedder`` itself, or the torch fp32 model an OpenVINO or ONNX Runtime embedder was
+    converted from (its ``base``), or None.
+
+    Raises
+    ------
+    ModelError
+        ``"contextual"`` or ``"combined"`` without a transformer model.
+    """
+    if getattr(embedder, "model", None) is None and getattr(embedder, "base", None) is not None:
+        embedder = embedder.base
+    has_model = embedder is not None and getattr(getattr(embedder, "model", None), "__getitem__", None) is not None
+    if method == "auto":
+        method = DEFAULT_METHOD if has_model else "cade"
+    if method in ("contextual", "combined") and not has_model:
+        raise ModelError(f"word shift method {method!r} needs the transformer sentence model; it is not "
+                         "available in this run (precomputed vectors or a static model)")
+    return method, (embedder if has_model else None)
+
+
 def shift_words(corpora: Mapping[str, Sequence[str]], *, method: str = "auto", min_freq: int = 20,
                 top: int | None = 100, n_neighbours: int = 5, embedder: Any = None, seed: int = 0,
                 replicates: int | None = None, epochs: int | None = None, dim: int | None = None,
@@ -163,8 +185,9 @@ def shift_words(corpora: Mapping[str, Sequence[str]], *, method: str = "auto", m
         Rows per pair (the most shifted); None keeps every scored word.
     n_neighbours : int, default 5
     embedder : SentenceTransformerEmbedder, optional
-        The transformer for the contextual method; without one, ``"auto"`` runs CADE only and
-        ``"contextual"``/``"combined"`` raise ModelError.
+        The transformer for the contextual method (an OpenVINO or ONNX Runtime embedder lends the
+        torch fp32 model it was converted from, its ``base``: the token vectors come from that);
+        without one, ``"auto"`` runs CADE only and ``"contextual"``/``"combined"`` raise ModelError.
     seed : int, default 0
     replicates, epochs, dim : int, optional
         CADE ensemble settings; defaults from :mod:`core.analysis.shift.ensemble`.
@@ -191,12 +214,7 @@ def shift_words(corpora: Mapping[str, Sequence[str]], *, method: str = "auto", m
         raise ParameterError(f"method must be one of {list(WORD_METHODS)}, got {method!r}")
     if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
         raise ParameterError(f"top must be a positive integer or None (all words), got {top!r}")
-    has_model = embedder is not None and getattr(getattr(embedder, "model", None), "__getitem__", None) is not None
-    if method == "auto":
-        method = DEFAULT_METHOD if has_model else "cade"
-    if method in ("contextual", "combined") and not has_model:
-        raise ModelError(f"word shift method {method!r} needs the transformer sentence model; it is not "
-                         "available in this run (precomputed vectors or a static model)")
+    method, embedder = resolve_method(method, embedder)
     names = list(corpora)
     skipped: dict[str, str] = {}
     per_pair: dict[tuple[str, str], dict[str, ShiftScores]] = {p: {} for p in _pairs(names)}

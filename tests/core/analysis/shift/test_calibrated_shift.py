@@ -305,3 +305,31 @@ def test_contextual_method_end_to_end_with_its_cache(embedder, tmp_path):
 
     with pytest.raises(ModelError, match="needs the transformer sentence model"):
         shift_words(corpora, method="contextual", embedder=None)
+
+
+@pytest.mark.slow
+def test_an_openvino_embedder_lends_its_torch_model_to_the_contextual_method(embedder, tmp_path):
+    """The default embedder on a CPU with native bf16 is OpenVINO's, which has no torch model of its
+    own; "auto" must still mean the documented default (combined), and the contextual method must use
+    the token vectors of the torch model the graph was converted from: identical to the torch embedder's."""
+    pytest.importorskip("openvino")
+    from core.analysis.shift.methods import DEFAULT_METHOD, resolve_method, shift_words
+    from core.embed import load_embedder
+    from core.exceptions import ModelError
+
+    ov = load_embedder("default", backend="openvino", precision="fp32")
+    assert getattr(ov, "model", None) is None and ov.base.model is not None
+    assert resolve_method("auto", ov) == (DEFAULT_METHOD, ov.base) and DEFAULT_METHOD == "combined"
+    assert resolve_method("auto", embedder) == ("combined", embedder)
+    assert resolve_method("auto", None) == ("cade", None)
+    assert resolve_method("cade", ov) == ("cade", ov.base)
+    with pytest.raises(ModelError, match="'combined' needs the transformer sentence model"):
+        resolve_method("combined", None)
+    corpora = {"games": list(_texts("games")[:120]), "science": list(_texts("science")[:120])}
+    kwargs = {"method": "contextual", "min_freq": 10, "top": None}
+    # separate caches: each run computes its own token vectors
+    by_ov = pd.DataFrame(shift_words(corpora, embedder=ov, cache_dir=tmp_path / "ov", **kwargs).rows)
+    by_torch = pd.DataFrame(shift_words(corpora, embedder=embedder, cache_dir=tmp_path / "torch", **kwargs).rows)
+    assert len(list((tmp_path / "ov").glob("usages-*.npz"))) == 2
+    assert len(by_ov) > 20
+    pd.testing.assert_frame_equal(by_ov, by_torch)
