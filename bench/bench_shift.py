@@ -24,7 +24,9 @@ the planted words' usages from them; other words keep their usages from the orig
 swap changes one token in their context window, which is left out to keep the benchmark in minutes).
 On a loaded machine the parts can run in parallel processes: ``BENCH_SHIFT_PART=held:0`` (and
 ``held:1``, ``held:2``, ``dev``, ``fp``, ``seeds:0``, ``seeds:1``), then ``BENCH_SHIFT_PART=combine
-python -m bench shift`` writes the table.
+python -m bench shift`` writes the table. The parts ``measures:dev`` and ``measures:held`` (contextual
+only, a few minutes) add rows comparing the contextual method's distance measures (prototype, APD,
+MMD with a Gaussian kernel; issue 13) and their false positives on halves.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ CADE_CHOSEN = None
 CTX_LAYERS = (2, 3)
 CTX_CHOSEN = (3, False)
 RANK_BY = ("excess", "z", "shift")
+#: contextual distance measures compared by the ``measures:*`` parts (core.analysis.shift.contextual.MEASURES)
+CTX_MEASURES = ("prototype", "apd", "apd_norm")
+#: kernels (random features, gamma) of the "mmd" measure compared by ``measures:dev``; the chosen one
+#: (gamma about 1 / median squared distance of two usages of a word) also runs in ``measures:held``
+CTX_KERNELS = ((1024, 0.5), (1024, 2.0), (1024, 8.0))
+CTX_KERNEL_CHOSEN = (1024, 2.0)
 
 _EMBEDDER = None
 
@@ -64,7 +72,8 @@ def _embedder():
     if _EMBEDDER is None:
         from core.embed import load_embedder
 
-        _EMBEDDER = load_embedder("default")
+        # the contextual method reads the transformer's hidden states: torch, whatever backend "auto" picks
+        _EMBEDDER = load_embedder("default", backend="torch")
     return _EMBEDDER
 
 
@@ -76,36 +85,54 @@ def _texts(name: str) -> list[str]:
     return texts
 
 
-def _sums(name: str, texts: list[str], words: list[str], layer: int) -> UsageSums:
-    """Usage sums of a corpus at one layer, cached on disk by a hash of the texts, words and layer."""
-    key = hashlib.sha256(("\x00".join(texts) + "\x01" + "\x00".join(words) + f"\x01{layer}").encode()
+def _feature_map(kernel: tuple[int, float] | None):
+    """Random Fourier features (number, gamma) of the Gaussian kernel for ``measure="mmd"``, or None."""
+    if kernel is None:
+        return None
+    from core.analysis.shift.contextual import rbf_features
+
+    return rbf_features(384, n_features=kernel[0], gamma=kernel[1])
+
+
+def _sums(name: str, texts: list[str], words: list[str], layer: int,
+          kernel: tuple[int, float] | None = None) -> UsageSums:
+    """Usage sums of a corpus at one layer, cached on disk by a hash of the texts, words and layer (and
+    the kernel features' settings when ``kernel`` is given)."""
+    extra = "" if kernel is None else f"\x01rff{kernel[0]}:{kernel[1]!r}"
+    key = hashlib.sha256(("\x00".join(texts) + "\x01" + "\x00".join(words) + f"\x01{layer}" + extra).encode()
                          ).hexdigest()[:16]
     path = sc.CACHE / f"{name}-{key}.npz"
     if path.exists():
         z = np.load(path)
         return UsageSums(words=tuple(words), sums=z["sums"], counts=z["counts"], total=z["total"],
-                         n_usages=int(z["n_usages"]))
-    out = usage_sums(_embedder(), texts, words, n_groups=DEFAULT_GROUPS, layer=layer)
+                         n_usages=int(z["n_usages"]), features=z.get("features"))
+    out = usage_sums(_embedder(), texts, words, n_groups=DEFAULT_GROUPS, layer=layer,
+                     feature_map=_feature_map(kernel))
     sc.CACHE.mkdir(parents=True, exist_ok=True)
-    np.savez(path, sums=out.sums, counts=out.counts, total=out.total, n_usages=out.n_usages)
+    arrays = {} if out.features is None else {"features": out.features}
+    np.savez(path, sums=out.sums, counts=out.counts, total=out.total, n_usages=out.n_usages, **arrays)
     return out
 
 
 def _planted_sums(base: UsageSums, texts: list[str], changed_docs: list[int], planted: set[str],
-                  layer: int) -> UsageSums:
+                  layer: int, kernel: tuple[int, float] | None = None) -> UsageSums:
     """Replace the planted words' sums by those of the re-encoded documents that contain them."""
     from core.analysis.shift.contextual import document_groups
 
     groups = document_groups(len(texts), DEFAULT_GROUPS, 0)
     sub = usage_sums(_embedder(), [texts[d] for d in changed_docs], sorted(planted), n_groups=DEFAULT_GROUPS,
-                     groups=groups[changed_docs], layer=layer)
+                     groups=groups[changed_docs], layer=layer, feature_map=_feature_map(kernel))
     sums, counts = base.sums.copy(), base.counts.copy()
+    features = None if base.features is None else base.features.copy()
     index = {w: i for i, w in enumerate(base.words)}
     for j, w in enumerate(sub.words):
         if w in index:
             sums[:, index[w]] = sub.sums[:, j]
             counts[:, index[w]] = sub.counts[:, j]
-    return UsageSums(words=base.words, sums=sums, counts=counts, total=base.total, n_usages=base.n_usages)
+            if features is not None:
+                features[:, index[w]] = sub.features[:, j]
+    return UsageSums(words=base.words, sums=sums, counts=counts, total=base.total, n_usages=base.n_usages,
+                     features=features)
 
 
 def _epochs_label(epochs, halves) -> str:
@@ -140,7 +167,12 @@ def _halves_split(texts: list[str], seed: int = 5) -> tuple[list[str], list[str]
 def _sub_sums(s: UsageSums, groups: list[int]) -> UsageSums:
     """The usage sums of a subset of groups, as a corpus of its own (two groups per half)."""
     return UsageSums(words=s.words, sums=s.sums[groups], counts=s.counts[groups], total=s.total / 2,
-                     n_usages=s.n_usages // 2)
+                     n_usages=s.n_usages // 2, features=None if s.features is None else s.features[groups])
+
+
+def _setting(layer: int, measure: str, kernel: tuple[int, float] | None) -> str:
+    suffix = "" if kernel is None else f" (rbf gamma {kernel[1]:g}, {kernel[0]} features)"
+    return f"layer {layer}, {measure}{suffix}"
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -158,6 +190,9 @@ def _part(part: str, quick: bool) -> list[dict]:
 
     Parts: ``dev``, ``held:<i>`` (one held-out pair), ``fp`` (halves), ``seeds:<s>`` (one seed of the
     agreement run), ``combine``. Several parts can run at once on a machine with idle cores.
+    ``measures:dev`` and ``measures:held`` compare the contextual method's distance measures
+    (:data:`CTX_MEASURES`; no CADE, so minutes) on the development or held-out pairs, with their
+    false positives on halves.
     """
     import json
 
@@ -170,6 +205,8 @@ def _part(part: str, quick: bool) -> list[dict]:
         out = _run(quick, DEV, [], do_controls=False, raw=True)
     elif part.startswith("held:"):
         out = _run(quick, [], [HELD[int(part[5:])]], do_controls=False, raw=True)
+    elif part.startswith("measures"):
+        out = _measures_raw(part, quick)
     elif part == "fp":
         out = _controls_raw(HELD[:CONTROL_PAIRS], quick, fp=True, seeds=())
     elif part.startswith("seeds:"):
@@ -418,3 +455,79 @@ def _controls(held, tokens, texts, sums, replicates) -> list[dict]:
         rows.append({"case": f"held out: {method}, seed agreement (Spearman of the ranking score, words with 20+ in both)",
                      "n": len(values), "note": " / ".join(f"{v:.2f}" for v in values)})
     return rows
+
+
+def _measures_raw(part: str, quick: bool) -> dict:
+    """``measures:dev`` / ``measures:held``: planted ranks of each contextual measure, contextual only.
+
+    The same corpora, planted pairs and planting seeds as :func:`_run` (chosen layer, not centred), every
+    measure scored on the same usage sums; then the share of words flagged on two halves of each corpus
+    of the first held-out pair. Besides the pooled figures, ``words`` keeps every planted word's rank.
+    """
+    import warnings
+
+    from core.exceptions import CorpusCompassWarning
+
+    warnings.simplefilter("ignore", CorpusCompassWarning)
+    split = {"measures:dev": "dev", "measures:held": "held out"}.get(part)
+    if split is None:
+        raise ValueError(f"unknown BENCH_SHIFT_PART {part!r} (measures:dev or measures:held)")
+    pairs = DEV if split == "dev" else HELD
+    plant_seeds = (PLANT_SEEDS[:1] if quick else PLANT_SEEDS) if split == "dev" else HELD_PLANT_SEEDS
+    layer = CTX_CHOSEN[0]
+    names = sorted({n for pair in pairs for n in pair})
+    texts = {n: _texts(n) for n in names}
+    tokens = {n: [tokenize(t) for t in texts[n]] for n in names}
+    freqs = {n: word_frequencies(texts[n]) for n in names}
+    words = {n: sorted(w for w, c in freqs[n].items() if c >= 20) for n in names}
+    settings = [(m, None) for m in CTX_MEASURES] + [("mmd", k) for k in
+                                                    (CTX_KERNELS if split == "dev" else (CTX_KERNEL_CHOSEN,))]
+    kernels = sorted({k for _, k in settings}, key=repr)
+    sums = {(n, k): _sums(n, texts[n], words[n], layer, k) for n in names for k in kernels}
+    results: dict = {}
+    strata: dict = {}
+    per_word: list = []
+    seconds: dict = {}
+    for a, b in pairs:
+        for ps in plant_seeds:
+            rng = np.random.default_rng([ps, len(a), len(b)])
+            chosen_pairs = sc.choose_pairs(freqs[a], freqs[b], rng)
+            planted = {w for x, y, _ in chosen_pairs for w in (x, y)}
+            stratum = {}
+            for x, y, strength in chosen_pairs:
+                for w in (x, y):
+                    band = "20–40" if freqs[b][w] < 40 else "40–100" if freqs[b][w] < 100 else "100–300"
+                    stratum[w] = ("swap" if strength == 1 else "mixture", band)
+            texts_b, _, changed = sc.plant(texts[b], tokens[b], chosen_pairs, seed=ps)
+            sb = {k: _planted_sums(sums[(b, k)], texts_b, changed, planted, layer, k) for k in kernels}
+            for measure, k in settings:
+                t = time.perf_counter()
+                sco = contextual_scores(a, sums[(a, k)], b, sb[k], seed=ps, measure=measure)
+                setting = _setting(layer, measure, k)
+                seconds.setdefault(("contextual", setting), []).append(time.perf_counter() - t)
+                for by in RANK_BY:
+                    order = sco.ranking(by)
+                    above = 0
+                    for w in order:
+                        if w in planted:
+                            results.setdefault(("contextual", setting, by), {}).setdefault(split, []).append(
+                                above + 1)
+                            per_word.append([split, f"{a}-{b}", ps, w, *stratum[w], setting, by, above + 1])
+                            if by == "excess" and split == "held out":
+                                strata.setdefault(("contextual", setting, stratum[w]), []).append(above + 1)
+                        else:
+                            above += 1
+    fp: dict = {}
+    for name in [n for pair in HELD[:CONTROL_PAIRS] for n in pair]:
+        t = _texts(name)
+        w = sorted(x for x, c in word_frequencies(t).items() if c >= 20)
+        for measure, k in settings:
+            full = sums[(name, k)] if (name, k) in sums else _sums(name, t, w, layer, k)
+            ctx = contextual_scores("h1", _sub_sums(full, [0, 1, 2, 3]), "h2", _sub_sums(full, [4, 5, 6, 7]),
+                                    measure=measure)
+            cal = ctx.calibration
+            fp.setdefault(f"contextual, {_setting(layer, measure, k)}", []).append(
+                [float((cal.q <= 0.05).mean()), float((cal.p <= 0.05).mean()), len(ctx)])
+    return {"results": [[list(k), v] for k, v in results.items()],
+            "strata": [[[k[0], k[1], list(k[2])], v] for k, v in strata.items()],
+            "seconds": [[list(k), v] for k, v in seconds.items()], "fp": fp, "words": per_word}

@@ -31,8 +31,16 @@ What is done, exactly:
   Layer 3 was fixed from those runs before the held-out benchmark; the benchmark's own development
   run (content words only) later put layer 2 slightly ahead (35 % against 29 % of 48 words, within
   noise). Held-out figures are in :mod:`core.analysis.shift.methods`.
-* Prototype distance, not the average pairwise distance of usages: the prototype needs only running
-  sums (memory independent of the corpus size). Subtracting the mean usage vector of the pair
+* Prototype distance by default (``measure="prototype"``). The average pairwise cosine distance of
+  usages (``"apd"``) also comes from the running sums, ``1 − <S_A, S_B> / (n_A n_B)``, and unlike the
+  prototype it sees the spread of the usages (the length of the mean unit vector); ``"apd_norm"``
+  subtracts the within-corpus APD and calibrates to exactly the same excess; ``"mmd"`` sums random
+  Fourier features of a Gaussian kernel (:func:`rbf_features`, ``usage_sums(feature_map=...)``) and
+  so compares whole distributions of usages. None found planted sense mixtures better (issue 13;
+  layer 3, ranked by excess, ``BENCH_SHIFT_PART=measures:dev`` / ``measures:held``): planted words in
+  the top 5 on games–science: prototype 29 %, APD 29 %, MMD (gamma 2) 27 %, mixtures 4 % for each;
+  held out: prototype 36 %, APD 36 %, MMD 29 %, mixtures 8 %, 8 %, 11 % (of 36). So the prototype
+  stays the default. Subtracting the mean usage vector of the pair
   (``center=True``, against the "anisotropy" of Ethayarajh 2019) made no consistent difference, so it
   is off by default.
 """
@@ -55,8 +63,11 @@ __all__ = [
     "DEFAULT_GROUPS",
     "DEFAULT_HALVINGS",
     "DEFAULT_LAYER",
+    "MEASURES",
     "UsageSums",
     "contextual_scores",
+    "measure_pairings",
+    "rbf_features",
     "truncated_model",
     "usage_sums",
     "word_spans",
@@ -174,6 +185,8 @@ class UsageSums:
         Sum of the unit usage vectors of every word token (in the vocabulary or not).
     n_usages : int
         Word tokens summed into ``total``.
+    features : ndarray of float64, shape (G, V, D), optional
+        Summed ``feature_map`` of the unit usage vectors (:func:`usage_sums`), for ``measure="mmd"``.
     """
 
     words: tuple[str, ...]
@@ -181,11 +194,13 @@ class UsageSums:
     counts: np.ndarray
     total: np.ndarray
     n_usages: int
+    features: np.ndarray | None = None
 
 
 def usage_sums(embedder: object, texts: Sequence[str], words: Sequence[str], *, n_groups: int = DEFAULT_GROUPS,
                seed: int = 0, salt: int = 0, groups: Sequence[int] | None = None,
-               layer: int | None = None, progress: Progress | None = None) -> UsageSums:
+               layer: int | None = None, progress: Progress | None = None,
+               feature_map: Callable[[np.ndarray], np.ndarray] | None = None) -> UsageSums:
     """One model pass over ``texts``: unit usage vectors of ``words`` summed per document group.
 
     Parameters
@@ -206,6 +221,9 @@ def usage_sums(embedder: object, texts: Sequence[str], words: Sequence[str], *, 
         up to it are run.
     progress : callable(done, total), optional
         Called after each batch with the number of chunks encoded.
+    feature_map : callable, optional
+        Maps unit usage vectors ``(m, d)`` to features ``(m, D)`` (such as :func:`rbf_features`); their
+        sums per group and word are kept too, in ``features``.
 
     Returns
     -------
@@ -246,6 +264,9 @@ def usage_sums(embedder: object, texts: Sequence[str], words: Sequence[str], *, 
     dim = int(auto.config.hidden_size)
     sums = np.zeros((n_groups, len(words), dim))
     counts = np.zeros((n_groups, len(words)), dtype=np.int64)
+    features = None
+    if feature_map is not None:
+        features = np.zeros((n_groups, len(words), np.asarray(feature_map(np.zeros((1, dim)))).shape[1]))
     total = np.zeros(dim)
     n_usages = 0
     order = sorted(range(len(chunks)), key=lambda i: -len(chunks[i][0]))
@@ -277,15 +298,19 @@ def usage_sums(embedder: object, texts: Sequence[str], words: Sequence[str], *, 
                         continue
                     total += vecs.sum(axis=0)
                     n_usages += len(wids)
-                    for v, wid in zip(vecs, wids):
+                    feats = None if feature_map is None else np.asarray(feature_map(vecs), dtype=np.float64)
+                    for r_, (v, wid) in enumerate(zip(vecs, wids)):
                         target = index.get(doc_words[wid])
                         if target is not None:
                             sums[groups[doc], target] += v
                             counts[groups[doc], target] += 1
+                            if feats is not None:
+                                features[groups[doc], target] += feats[r_]
                 done += len(batch)
                 if progress is not None:
                     progress(done, len(chunks))
-    return UsageSums(words=tuple(words), sums=sums, counts=counts, total=total, n_usages=n_usages)
+    return UsageSums(words=tuple(words), sums=sums, counts=counts, total=total, n_usages=n_usages,
+                     features=features)
 
 
 def pool_pieces(hidden: np.ndarray, word_of_piece: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -317,8 +342,94 @@ def pool_pieces(hidden: np.ndarray, word_of_piece: np.ndarray) -> tuple[np.ndarr
     return pooled / np.where(norms > 0, norms, 1.0), word_ids
 
 
+MEASURES = ("prototype", "apd", "apd_norm", "mmd")
+
+
+def rbf_features(dim: int, n_features: int = 1024, gamma: float = 2.0,
+                 seed: int = 0) -> Callable[[np.ndarray], np.ndarray]:
+    """Random Fourier features of the Gaussian kernel ``k(u, v) = exp(−gamma |u − v|²)`` (Rahimi and
+    Recht 2007): ``<φ(u), φ(v)> ≈ k(u, v)``, and ``φ(u)`` has squared length about 1.
+
+    Summed per word and group (``usage_sums(feature_map=...)``) they give, like the usage vectors for
+    ``"apd"``, the average pairwise ``1 − k`` of two sets of usages, whose calibrated excess is half the
+    squared maximum mean discrepancy of the two sets of usages: it tells distributions apart, not only
+    their means. The map is fixed by its arguments, so every corpus and part gets the same one.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 17, int(dim), int(n_features)]))
+    w = rng.normal(scale=np.sqrt(2.0 * float(gamma)), size=(int(dim), int(n_features)))
+    b = rng.uniform(0.0, 2.0 * np.pi, size=int(n_features))
+    scale = np.sqrt(2.0 / n_features)
+
+    def feature_map(vectors: np.ndarray) -> np.ndarray:
+        return scale * np.cos(np.asarray(vectors, dtype=np.float64) @ w + b)
+
+    return feature_map
+
+
+def measure_pairings(sums: np.ndarray, counts: np.ndarray, measure: str = "prototype",
+                     center: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``M0, M1, M2`` of one replicate (:func:`~core.analysis.shift.calibrate.pairings`) from the summed
+    unit usage vectors of n words in the four halves ``A1, A2, B1, B2``.
+
+    Parameters
+    ----------
+    sums : ndarray, shape (4, n, d)
+        Sum of the word's unit usage vectors in each half.
+    counts : ndarray, shape (4, n)
+        Usages summed.
+    measure : {"prototype", "apd", "apd_norm"}
+        Distance ``d(X, Y)`` of a word between two halves, where ``m_X = S_X / n_X`` is the mean usage
+        vector (its prototype):
+
+        * ``"prototype"`` (PRT): ``1 − cos(m_X, m_Y)``; blind to the prototype's length.
+        * ``"apd"``: average pairwise cosine distance of the usages, ``1 − <S_X, S_Y> / (n_X n_Y)
+          = 1 − <m_X, m_Y>``. The length of ``m_X`` is what tells the spread of the usages (the total
+          variance of unit vectors is ``1 − |m_X|²``), so a word whose usages spread (a sense mixture)
+          moves even when its prototype keeps its direction.
+        * ``"mmd"``: not computed here: :func:`halving_pairings` applies ``"apd"`` to the summed kernel
+          features (:func:`rbf_features`).
+        * ``"apd_norm"``: ``apd(X, Y) − (W_X + W_Y) / 2`` with ``W_X`` the APD within ``X`` over pairs of
+          distinct usages, ``1 − (|S_X|² − n_X) / (n_X (n_X − 1))`` (0 below two usages): an unbiased
+          estimate of ``|μ_X − μ_Y|² / 2``. Each half's ``W`` enters ``M0``, ``M1`` and ``M2`` once, so
+          ``excess`` and the noise scale equal ``"apd"``'s exactly; only the raw ``shift`` differs.
+    center : ndarray, shape (d,), optional
+        Subtract this vector from every usage vector first (the measures then use inner products of the
+        centred vectors).
+
+    Returns
+    -------
+    within, cross1, cross2 : ndarray of float64, shape (n,)
+    """
+    if measure not in MEASURES or measure == "mmd":
+        raise ParameterError(f"measure must be prototype, apd or apd_norm, got {measure!r}")
+    s = np.asarray(sums, dtype=np.float64)
+    n = np.asarray(counts, dtype=np.float64)
+    if s.ndim != 3 or s.shape[0] != 4 or n.shape != s.shape[:2]:
+        raise InputError(f"sums must have shape (4, n, d) and counts (4, n), got {s.shape} and {n.shape}")
+    mean = s / np.maximum(n, 1)[..., None]
+    if center is not None:
+        center = np.asarray(center, dtype=np.float64)
+        mean = mean - center
+    if measure == "prototype":
+        return pairings(mean)
+    if measure == "apd":
+        within = np.zeros(n.shape)
+    else:
+        # Σ_i |u_i − c|² over the usages of the half: n for unit vectors, n − 2<S, c> + n|c|² centred
+        self_sq = n if center is None else n - 2 * s @ center + n * float(np.dot(center, center))
+        pairs = n * (n - 1)
+        sc = s if center is None else s - n[..., None] * center
+        same = (np.einsum("hnd,hnd->hn", sc, sc) - self_sq) / np.maximum(pairs, 1)
+        within = np.where(pairs > 0, 1.0 - same, 0.0)
+
+    def d(i: int, j: int) -> np.ndarray:
+        return 1.0 - np.einsum("ij,ij->i", mean[i], mean[j]) - (within[i] + within[j]) / 2
+
+    return (d(0, 1) + d(2, 3)) / 2, (d(0, 2) + d(1, 3)) / 2, (d(0, 3) + d(1, 2)) / 2
+
+
 def halving_pairings(sums_a: UsageSums, sums_b: UsageSums, rows_a: np.ndarray, rows_b: np.ndarray, *,
-                     halvings: int, seed: int, center: bool) -> list:
+                     halvings: int, seed: int, center: bool, measure: str = "prototype") -> list:
     """``pairings`` of the given words for ``halvings`` random choices of half the groups per corpus."""
     g = sums_a.sums.shape[0]
     if sums_b.sums.shape[0] != g:
@@ -328,26 +439,32 @@ def halving_pairings(sums_a: UsageSums, sums_b: UsageSums, rows_a: np.ndarray, r
         n = sums_a.n_usages + sums_b.n_usages
         mean = (sums_a.total + sums_b.total) / max(n, 1)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 13]))
-    sa, sb = sums_a.sums[:, rows_a], sums_b.sums[:, rows_b]
+    if measure == "mmd":
+        if sums_a.features is None or sums_b.features is None:
+            raise InputError("measure='mmd' needs usage sums collected with a feature_map")
+        if center:
+            raise ParameterError("measure='mmd' cannot be centred")
+        sa, sb = sums_a.features[:, rows_a], sums_b.features[:, rows_b]
+        measure = "apd"
+    else:
+        sa, sb = sums_a.sums[:, rows_a], sums_b.sums[:, rows_b]
     ca, cb = sums_a.counts[:, rows_a], sums_b.counts[:, rows_b]
     reps = []
     for _ in range(halvings):
-        halves = []
+        half_sums, half_counts = [], []
         for s, c in ((sa, ca), (sb, cb)):
             first = np.zeros(g, dtype=bool)
             first[rng.permutation(g)[: g // 2]] = True
             for keep in (first, ~first):
-                n = c[keep].sum(axis=0)[:, None]
-                proto = s[keep].sum(axis=0) / np.maximum(n, 1)
-                if mean is not None:
-                    proto = proto - mean
-                halves.append(proto)
-        reps.append(pairings(np.stack(halves)))
+                half_sums.append(s[keep].sum(axis=0))
+                half_counts.append(c[keep].sum(axis=0))
+        reps.append(measure_pairings(np.stack(half_sums), np.stack(half_counts), measure, center=mean))
     return reps
 
 
 def contextual_scores(name_a: str, sums_a: UsageSums, name_b: str, sums_b: UsageSums, *, min_freq: int = 20,
-                      halvings: int = DEFAULT_HALVINGS, center: bool = False, seed: int = 0) -> ShiftScores:
+                      halvings: int = DEFAULT_HALVINGS, center: bool = False, seed: int = 0,
+                      measure: str = "prototype") -> ShiftScores:
     """Calibrated contextual shift of the words with ``min_freq`` usages in both corpora.
 
     Parameters
@@ -362,6 +479,9 @@ def contextual_scores(name_a: str, sums_a: UsageSums, name_b: str, sums_b: Usage
         Subtract the mean usage vector of both corpora from every prototype (no consistent gain on the
         benchmark, so off).
     seed : int, default 0
+    measure : {"prototype", "apd", "apd_norm", "mmd"}, default "prototype"
+        Distance of a word's usages between two halves (:func:`measure_pairings`); ``"mmd"`` needs
+        ``features`` in both sums.
 
     Returns
     -------
@@ -369,6 +489,8 @@ def contextual_scores(name_a: str, sums_a: UsageSums, name_b: str, sums_b: Usage
         ``method="contextual"``; neighbours are read among the scored words.
     """
     started = time.perf_counter()
+    if measure not in MEASURES:
+        raise ParameterError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
     fa, fb = sums_a.counts.sum(axis=0), sums_b.counts.sum(axis=0)
     index_b = {w: i for i, w in enumerate(sums_b.words)}
     pairs = [(i, index_b[w]) for i, w in enumerate(sums_a.words)
@@ -380,7 +502,8 @@ def contextual_scores(name_a: str, sums_a: UsageSums, name_b: str, sums_b: Usage
     pairs.sort(key=lambda ij: -(fa[ij[0]] + fb[ij[1]]))
     rows_a = np.array([i for i, _ in pairs])
     rows_b = np.array([j for _, j in pairs])
-    reps = halving_pairings(sums_a, sums_b, rows_a, rows_b, halvings=halvings, seed=seed, center=center)
+    reps = halving_pairings(sums_a, sums_b, rows_a, rows_b, halvings=halvings, seed=seed, center=center,
+                            measure=measure)
     words = [sums_a.words[i] for i in rows_a]
     sims = []
     for s, rows in ((sums_a, rows_a), (sums_b, rows_b)):
@@ -393,5 +516,5 @@ def contextual_scores(name_a: str, sums_a: UsageSums, name_b: str, sums_b: Usage
         "contextual", name_a, name_b, words, fa[rows_a], fb[rows_b], reps, min_freq=min_freq,
         vocabulary=tuple(words), vocab_freq=np.stack([fa[rows_a], fb[rows_b]]),
         similarity_vectors=tuple(sims),
-        params={"halvings": halvings, "center": center, "seed": seed, "n_groups": int(sums_a.sums.shape[0]),
-                "seconds": time.perf_counter() - started})
+        params={"halvings": halvings, "center": center, "seed": seed, "measure": measure,
+                "n_groups": int(sums_a.sums.shape[0]), "seconds": time.perf_counter() - started})
