@@ -21,6 +21,14 @@ at 0.6 with 0.998. Clusters
 are the connected components of the near-duplicate pairs (union–find), so a chain of near-duplicates
 is one cluster.
 
+Cost. Inside an LSH bucket a document is checked only against components it has not joined yet, so a
+templated cluster of m documents costs about m checks. When a bucket's checks keep failing (many
+documents sharing boilerplate below the threshold, where every pair is a candidate and none passes)
+the bucket hands over to sparse products of the shingle incidence matrix (scipy), which give the
+exact Jaccard similarity of every pair in vectorised form. Both give the components of checking
+every candidate pair (tested against datasketch's own query loop). 10,000 documents sharing 14
+boilerplate words (Jaccard about 0.36, no pair at 0.5): 116 s with the loop alone, 4.7 s now.
+
 Defaults: 3-word shingles, Jaccard ≥ 0.5, 128 permutations. A 30-word template filled in with a
 different name in two places (one tesseract language pack per language) gives Jaccard about 0.68; on
 the 3,842 bundled sample documents (7.4 million pairs) 99.7 % of the pairs share less than 0.1 of
@@ -47,6 +55,12 @@ __all__ = ["DEFAULT_SHINGLE_SIZE", "DEFAULT_THRESHOLD", "NearDuplicates", "near_
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_SHINGLE_SIZE = 3
 DEFAULT_NUM_PERM = 128
+#: buckets with more documents than this hand over to sparse matrix products (_link_large_bucket)
+#: once their loop has checked more than _CHECKS_PER_DOCUMENT pairs per document
+_SMALL_BUCKET = 32
+_CHECKS_PER_DOCUMENT = 8
+#: rows of one sparse product in a large bucket (memory: about _BLOCK x bucket size pairs)
+_BLOCK = 512
 
 CLUSTER_COLUMNS = ["cluster", "size", "corpus", "doc_id", "text"]
 
@@ -194,10 +208,19 @@ def near_duplicates(corpora: Sequence[str], doc_ids: Sequence[str], texts: Seque
     # checked: within a bucket a document is checked against each other component in it until one of
     # that component's documents passes. The components are those of every candidate pair checked,
     # yet a cluster of m templated documents costs about m checks per band instead of m²/2.
+    # A bucket is first checked by the loop of _link_bucket, which is quick when its documents join
+    # (templated clusters); when it keeps failing (many documents sharing boilerplate below the
+    # threshold: every pair a candidate, none passing) it hands over to sparse matrix products.
+    matrix = None
     for table in buckets:
         for members in table.values():
-            if len(members) > 1:
-                _link_bucket(members, sets, threshold, find, union)
+            if len(members) < 2:
+                continue
+            budget = None if len(members) <= _SMALL_BUCKET else _CHECKS_PER_DOCUMENT * len(members)
+            if not _link_bucket(members, sets, threshold, find, union, budget):
+                if matrix is None:
+                    matrix = _incidence(sets)
+                _link_large_bucket(members, matrix, threshold, find, union)
 
     groups: dict[int, list[int]] = {}
     for i in range(n):
@@ -214,16 +237,82 @@ def near_duplicates(corpora: Sequence[str], doc_ids: Sequence[str], texts: Seque
                           n_documents=n)
 
 
+def _incidence(sets: Sequence[frozenset[str]]) -> Any:
+    """The documents' shingle sets as a sparse 0/1 matrix (documents x distinct shingles, CSR)."""
+    import numpy as np
+    from scipy import sparse
+
+    ids: dict[str, int] = {}
+    indptr = [0]
+    indices: list[int] = []
+    for items in sets:
+        indices.extend(ids.setdefault(item, len(ids)) for item in items)
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.int32)
+    return sparse.csr_matrix((data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+                             shape=(len(sets), max(1, len(ids))))
+
+
+def _jaccard_pairs(intersections: Any, sizes_a: Any, sizes_b: Any) -> Any:
+    """Exact Jaccard similarities of pairs from their intersection sizes and set sizes (arrays)."""
+    return intersections / (sizes_a + sizes_b - intersections)
+
+
+def _link_large_bucket(members: list[int], matrix: Any, threshold: float, find: Any, union: Any) -> None:
+    """:func:`_link_bucket` for a large bucket whose pairs keep failing, vectorised: the exact Jaccard similarity of every pair of
+    ``members`` comes from sparse products of the shingle incidence matrix, a block of rows at a time,
+    and the pairs that pass are joined through their connected components.
+
+    The components are the same as checking every pair in Python, at a cost that no longer grows
+    with Python-level work per pair: many documents sharing boilerplate below the threshold (every
+    pair a candidate, none passing) were the quadratic case of the loop. A block is skipped once
+    every member is in one component (pairs inside a component cannot change it).
+    """
+    import numpy as np
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    index = np.asarray(members, dtype=np.int64)
+    sub = matrix[index]
+    sizes = np.asarray(sub.sum(axis=1)).ravel().astype(np.float64)
+    m = len(members)
+    for start in range(0, m, _BLOCK):
+        if len({find(i) for i in members}) == 1:
+            return
+        block = (sub[start:start + _BLOCK] @ sub.T).tocoo()
+        rows, cols = block.row + start, block.col
+        keep = cols > rows
+        rows, cols, inter = rows[keep], cols[keep], block.data[keep].astype(np.float64)
+        passing = _jaccard_pairs(inter, sizes[rows], sizes[cols]) >= threshold
+        if not passing.any():
+            continue
+        graph = sparse.coo_matrix((np.ones(int(passing.sum()), dtype=np.int8), (rows[passing], cols[passing])),
+                                  shape=(m, m))
+        _, labels = connected_components(graph, directed=False)
+        first: dict[int, int] = {}
+        for local, label in enumerate(labels.tolist()):
+            if label in first:
+                union(members[first[label]], members[local])
+            else:
+                first[label] = local
+
+
 def _link_bucket(members: list[int], sets: Sequence[frozenset[str]], threshold: float,
-                 find: Any, union: Any) -> None:
+                 find: Any, union: Any, budget: int | None = None) -> bool:
     """Union every pair of ``members`` (one LSH bucket) whose exact Jaccard similarity reaches
-    ``threshold``, skipping pairs whose documents are already in one component."""
+    ``threshold``, skipping pairs whose documents are already in one component.
+
+    Returns False, with the bucket partly done, when more than ``budget`` pairs were checked."""
     groups: list[list[int]] = []  # the members seen so far, by component
+    checks = 0
     for x in members:
         for group in groups:
             if find(group[0]) == find(x):
                 continue
             for y in group:
+                checks += 1
+                if budget is not None and checks > budget:
+                    return False
                 if _jaccard(sets[x], sets[y]) >= threshold:
                     union(x, y)
                     break
@@ -238,6 +327,7 @@ def _link_bucket(members: list[int], sets: Sequence[frozenset[str]], threshold: 
             if group is not largest:
                 largest.extend(group)
         groups = [group for group in groups if group is largest or find(group[0]) != root]
+    return True
 
 
 def without_documents(corpus: Any, doc_ids: Iterable[str]) -> Any:

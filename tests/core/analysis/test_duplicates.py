@@ -51,7 +51,7 @@ def test_threshold_is_exact_jaccard():
 
 
 def test_clusters_are_chains_ordered_by_size():
-    base = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi".split()
+    base = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi"]
     texts = [" ".join(base), " ".join(base[:-1] + ["rho"]), " ".join(base[:-1] + ["sigma"]),
              "red green blue cyan magenta yellow black white grey", "red green blue cyan magenta yellow black white gray",
              "nothing like the others at all here"]
@@ -112,10 +112,33 @@ def _reference_components(texts: list[str], threshold: float) -> set[frozenset[i
     return {frozenset(g) for g in groups.values() if len(g) > 1}
 
 
-def test_clusters_are_those_of_every_lsh_candidate_pair_checked():
+def _count_bucket_paths(monkeypatch) -> dict[str, int]:
+    """Count the buckets checked by the Python loop and by the sparse-product path."""
+    from core.analysis import duplicates
+
+    seen = {"small": 0, "large": 0}
+    small, large = duplicates._link_bucket, duplicates._link_large_bucket
+
+    def counted_small(*args):
+        seen["small"] += 1
+        return small(*args)
+
+    def counted_large(*args):
+        seen["large"] += 1
+        return large(*args)
+
+    monkeypatch.setattr(duplicates, "_link_bucket", counted_small)
+    monkeypatch.setattr(duplicates, "_link_large_bucket", counted_large)
+    return seen
+
+
+def test_clusters_are_those_of_every_lsh_candidate_pair_checked(monkeypatch):
     # templates with random word swaps make chains, partial overlaps and false candidates: skipping
-    # the pairs already connected must give exactly the components of checking every candidate
+    # the pairs already connected must give exactly the components of checking every candidate, by
+    # either path (small buckets in Python, large ones by sparse products)
     import random
+
+    paths = _count_bucket_paths(monkeypatch)
 
     rng = random.Random(3)
     vocab = [f"w{i}" for i in range(60)]
@@ -132,6 +155,25 @@ def test_clusters_are_those_of_every_lsh_candidate_pair_checked():
         got = {frozenset(int(d) for d in g["doc_id"]) for _, g in found.clusters.groupby("cluster")}
         assert got == _reference_components(texts, threshold)
         assert 1 < len(got) and found.n_in_clusters > 100  # the case is not trivial
+    assert paths["small"] > 0 and paths["large"] > 0  # both paths were taken
+
+
+def test_boilerplate_below_the_threshold_is_checked_exactly_and_fast(monkeypatch):
+    # 1,500 documents sharing a 14-word boilerplate, each with its own words: Jaccard about 0.3-0.45,
+    # so LSH makes very many candidates and none passes at 0.5 (the loop's quadratic case). The
+    # sparse-product path must find exactly the reference components (none at 0.5, some at 0.3).
+    import random
+
+    rng = random.Random(5)
+    shared = ["this", "package", "provides", "the", "files", "needed", "to", "build", "programs", "that", "use", "the", "library"]
+    texts = [" ".join(shared + [f"u{i}x{k}" for k in range(rng.randint(4, 9))]) for i in range(1500)]
+    paths = _count_bucket_paths(monkeypatch)
+    for threshold in (0.5, 0.3):
+        found = near_duplicates(["c"] * len(texts), [str(i) for i in range(len(texts))], texts,
+                                threshold=threshold)
+        got = {frozenset(int(d) for d in g["doc_id"]) for _, g in found.clusters.groupby("cluster")}
+        assert got == _reference_components(texts, threshold)
+    assert paths["large"] > 0
 
 
 def test_one_large_template_cluster_is_linear_not_quadratic(monkeypatch):
@@ -142,14 +184,21 @@ def test_one_large_template_cluster_is_linear_not_quadratic(monkeypatch):
     n = 20_000
     texts = [f"document {i}: " + "a fairly long package description " * 12 for i in range(n)]
     calls = 0
-    original = duplicates._jaccard
+    original, original_pairs = duplicates._jaccard, duplicates._jaccard_pairs
 
     def counting(a, b):
         nonlocal calls
         calls += 1
         return original(a, b)
 
-    monkeypatch.setattr(duplicates, "_jaccard", counting)  # the real check, counted
+    def counting_pairs(inter, a, b):
+        nonlocal calls
+        calls += len(inter)
+        return original_pairs(inter, a, b)
+
+    monkeypatch.setattr(duplicates, "_jaccard", counting)  # the real checks, counted
+    monkeypatch.setattr(duplicates, "_jaccard_pairs", counting_pairs)
     found = near_duplicates(["a"] * n, [str(i) for i in range(n)], texts)
     assert found.n_clusters == 1 and found.n_in_clusters == n
+    # the loop joins each document to the cluster in about one check; all pairs would be 2·10⁸
     assert calls < 2 * n
