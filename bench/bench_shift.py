@@ -175,6 +175,20 @@ def _setting(layer: int, measure: str, kernel: tuple[int, float] | None) -> str:
     return f"layer {layer}, {measure}{suffix}"
 
 
+def _choose_planted(a: str, b: str, freqs: dict, ps: int) -> tuple[list, set, dict]:
+    """The planted (target, donor, strength) pairs of corpus pair ``a``–``b`` for planting seed ``ps``,
+    the planted words, and each word's stratum (swap or mixture, frequency band in ``b``)."""
+    rng = np.random.default_rng([ps, len(a), len(b)])
+    chosen_pairs = sc.choose_pairs(freqs[a], freqs[b], rng)
+    planted = {w for x, y, _ in chosen_pairs for w in (x, y)}
+    stratum = {}
+    for x, y, strength in chosen_pairs:
+        for w in (x, y):
+            band = "20–40" if freqs[b][w] < 40 else "40–100" if freqs[b][w] < 100 else "100–300"
+            stratum[w] = ("swap" if strength == 1 else "mixture", band)
+    return chosen_pairs, planted, stratum
+
+
 def run(quick: bool = False) -> list[dict]:
     """All rows; with ``BENCH_SHIFT_PART`` set, one part only (see :func:`_part`)."""
     import os
@@ -250,14 +264,7 @@ def _run(quick: bool, dev, held, *, do_controls: bool, raw: bool = False):
     for split, pairs in (("dev", dev), ("held out", held)):
         for a, b in pairs:
             for ps in seeds_of[split]:
-                rng = np.random.default_rng([ps, len(a), len(b)])
-                chosen_pairs = sc.choose_pairs(freqs[a], freqs[b], rng)
-                planted = {w for x, y, _ in chosen_pairs for w in (x, y)}
-                stratum = {}
-                for x, y, strength in chosen_pairs:
-                    for w in (x, y):
-                        band = "20–40" if freqs[b][w] < 40 else "40–100" if freqs[b][w] < 100 else "100–300"
-                        stratum[w] = ("swap" if strength == 1 else "mixture", band)
+                chosen_pairs, planted, stratum = _choose_planted(a, b, freqs, ps)
                 texts_b, tokens_b, changed = sc.plant(texts[b], tokens[b], chosen_pairs, seed=ps)
                 scored = {}
                 for epochs in cade_epochs if split == "dev" else (CADE_CHOSEN,):
@@ -490,14 +497,7 @@ def _measures_raw(part: str, quick: bool) -> dict:
     seconds: dict = {}
     for a, b in pairs:
         for ps in plant_seeds:
-            rng = np.random.default_rng([ps, len(a), len(b)])
-            chosen_pairs = sc.choose_pairs(freqs[a], freqs[b], rng)
-            planted = {w for x, y, _ in chosen_pairs for w in (x, y)}
-            stratum = {}
-            for x, y, strength in chosen_pairs:
-                for w in (x, y):
-                    band = "20–40" if freqs[b][w] < 40 else "40–100" if freqs[b][w] < 100 else "100–300"
-                    stratum[w] = ("swap" if strength == 1 else "mixture", band)
+            chosen_pairs, planted, stratum = _choose_planted(a, b, freqs, ps)
             texts_b, _, changed = sc.plant(texts[b], tokens[b], chosen_pairs, seed=ps)
             sb = {k: _planted_sums(sums[(b, k)], texts_b, changed, planted, layer, k) for k in kernels}
             for measure, k in settings:
