@@ -229,9 +229,6 @@ class OpenVinoEmbedder:
         return _encode_batched(self, texts, batch_size, None, " under OpenVINO; try the torch backend", progress,
                                prepare=self._prepare)
 
-    def _token_lengths(self, items: list[str]) -> list[int]:
-        return self.base._token_lengths(items)
-
     def cosines_to_fp32(self, texts: Sequence[str]) -> np.ndarray:
         """Cosine between this embedder's vector and the torch fp32 model's vector of each text, shape (n,)."""
         import torch
@@ -354,10 +351,11 @@ def _fp32_path(base: Any, cache_dir: Path) -> Path:
 
 def _int8_paths(base: Any, cache_dir: Path) -> Path:
     import nncf
-    import openvino as ov
 
+    # quantised from the converted fp32 graph: its digest (identity, torch, transformers, OpenVINO) is part of this one
+    source = _fp32_path(base, cache_dir).stem
     calib = hashlib.sha256("\0".join(calibration_texts()).encode("utf-8")).hexdigest()[:16]
-    key = f"{base.identity}|openvino={ov.__version__}|nncf={nncf.__version__}|calib={calib}|v={_VERSION}"
+    key = f"{source}|nncf={nncf.__version__}|calib={calib}|v={_VERSION}"
     return cache_dir / "openvino" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.xml"
 
 
