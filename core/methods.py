@@ -243,7 +243,7 @@ METHODS: tuple[Method, ...] = (
     _m("stage", "hubness", "Hubness", "hubness before and after the reduction", inline="hubness"),
     _m("stage", "spread", "Spread", "spread, eigenspectrum and symmetry scores", inline="spread"),
     _m("stage", "map", "Map (UMAP)", "the UMAP map of all corpora", inline="map"),
-    _m("stage", "words", "Word shift (word2vec)", "word shift for every pair of corpora",
+    _m("stage", "words", "Word shift", "word shift for every pair of corpora (word2vec, contextual or both)",
        inline="word shift"),
     _m("stage", "models", "Model comparison", "the second model's space compared with the first",
        inline="model comparison"),
