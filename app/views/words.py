@@ -26,8 +26,9 @@ explain("Each corpus is split at random into two halves, several times over, and
         "same way). **Noise** = the shift the same word shows between two halves of *one* corpus: what "
         "sampling alone produces at its frequency. A word is listed as shifted only when its shift "
         "exceeds that noise beyond chance (**q** ≤ 0.05, false discovery rate 5%), so rare words and "
-        "function words with varied contexts do not fill the list. Read the usages before believing "
-        "a shift.", "cade")
+        "function words with varied contexts do not fill the list. Words are ranked by **shift − noise**; "
+        "in the chart the grey part of a bar is the noise and the coloured part the shift beyond it. "
+        "Read the usages before believing a shift.", "cade")
 read_only_banner()
 result = require_result()
 for note in state.result_notes():
@@ -72,12 +73,14 @@ else:
                  else f"Largest shifts (none beyond noise): {a} vs {b}")
         chart(shift_bar_chart(shown, top=int(top), title=title, width=560))
     with table_tab:
-        columns = [c for c in ("rank", "word", "shift", "noise", "q_value", "significant", "shift_cade",
+        columns = [c for c in ("rank", "word", "shift", "noise", "beyond_noise", "q_value", "significant",
+                               "shift_cade",
                                "shift_contextual", "freq_a", "freq_b", "neighbours_a", "neighbours_b")
                    if c in ranking.columns and not (c.startswith("shift_") and ranking[c].isna().all())]
         st.dataframe(ranking[columns], hide_index=True, width="stretch", column_config={
             "shift": st.column_config.NumberColumn("shift", format="%.3f"),
             "noise": st.column_config.NumberColumn("noise at this frequency", format="%.3f"),
+            "beyond_noise": st.column_config.NumberColumn("shift − noise", format="%.3f"),
             "q_value": st.column_config.NumberColumn("q", format="%.2g"),
             "significant": st.column_config.CheckboxColumn("beyond noise"),
             "shift_cade": st.column_config.NumberColumn("shift (word2vec)", format="%.3f"),

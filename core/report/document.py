@@ -326,12 +326,17 @@ def _words(result: AnalysisResult) -> ReportSection:
                                                           else f"Largest shifts, none beyond noise: {a} vs {b}"))
             blocks.append(ChartBlock(_spec(chart),
                                      caption="Shift = 1 − cosine between the word's vectors in the two "
-                                             "corpora. Hover for frequencies and neighbours."))
-            columns = ["word", "shift", "noise", "q_value", "shift_cade", "shift_contextual", "freq_a", "freq_b",
-                       "neighbours_a", "neighbours_b"]
+                                             "corpora. Grey: the noise, the shift the same word shows between "
+                                             "two halves of one corpus; coloured: the shift beyond it, by which "
+                                             "the words are ranked. Hover for frequencies and neighbours."))
+            rows = rows.assign(beyond_noise=pd.to_numeric(rows["shift"], errors="coerce")
+                               - pd.to_numeric(rows["noise"], errors="coerce"))
+            columns = ["word", "shift", "noise", "beyond_noise", "q_value", "shift_cade", "shift_contextual",
+                       "freq_a", "freq_b", "neighbours_a", "neighbours_b"]
             columns = [c for c in columns if not (c.startswith("shift_") and rows[c].isna().all())]
             table = rows[columns].rename(columns={
-                "noise": "noise at this frequency", "q_value": "q", "shift_cade": "shift (word2vec)",
+                "noise": "noise at this frequency", "beyond_noise": "shift − noise", "q_value": "q",
+                "shift_cade": "shift (word2vec)",
                 "shift_contextual": "shift (model's token vectors)", "freq_a": f"count in {a}",
                 "freq_b": f"count in {b}", "neighbours_a": f"neighbours in {a}",
                 "neighbours_b": f"neighbours in {b}"})

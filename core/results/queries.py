@@ -144,7 +144,8 @@ def shift_ranking(words: pd.DataFrame, corpus_a: str, corpus_b: str, *, min_freq
     Returns
     -------
     DataFrame
-        The columns of ``words`` plus ``rank`` (1 = first listed). Tables with a ``significant`` column
+        The columns of ``words`` plus ``rank`` (1 = first listed) and, after ``noise``, ``beyond_noise``
+        (``shift − noise``, empty where the noise is). Tables with a ``significant`` column
         (calibrated word shift) keep their stored order: words shifted beyond noise first, each group
         by decreasing excess over noise; older tables are sorted by shift, largest first.
     """
@@ -172,6 +173,9 @@ def shift_ranking(words: pd.DataFrame, corpus_a: str, corpus_b: str, *, min_freq
         kept = kept.head(top)
     kept = kept.reset_index(drop=True)
     kept.insert(0, "rank", np.arange(1, len(kept) + 1))
+    if "noise" in kept.columns:  # the figure the calibrated list is ranked by
+        kept.insert(list(kept.columns).index("noise") + 1, "beyond_noise",
+                    pd.to_numeric(kept["shift"], errors="coerce") - pd.to_numeric(kept["noise"], errors="coerce"))
     return kept
 
 

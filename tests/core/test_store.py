@@ -68,7 +68,7 @@ def test_save_and_load_round_trip(store: AnalysisStore) -> None:
     assert loaded.depth_tests["pvalue"].iloc[0] == pytest.approx(0.07)
     assert store.ids() == [analysis_id]
     # the bundle, its record and the lock file; no temporary file is left in the store
-    assert sorted(p.name for p in store.root.iterdir()) == [".lock", f"{analysis_id}.json", f"{analysis_id}.zip"]
+    assert {p.name for p in store.root.iterdir()} == {".lock", f"{analysis_id}.json", f"{analysis_id}.zip"}
 
 
 def test_each_save_gets_a_new_id(store: AnalysisStore) -> None:
@@ -91,7 +91,7 @@ def test_delete_removes_the_analysis(store: AnalysisStore) -> None:
         store.load(analysis_id)
     with pytest.raises(AnalysisNotFoundError, match="was deleted from the store"):
         store.delete(analysis_id)
-    assert sorted(p.name for p in store.root.iterdir()) == [".lock", f"{analysis_id}.deleted"]
+    assert {p.name for p in store.root.iterdir()} == {".lock", f"{analysis_id}.deleted"}
 
 
 def test_unknown_id_is_a_clear_error(store: AnalysisStore) -> None:

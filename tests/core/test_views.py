@@ -110,6 +110,10 @@ def test_calibrated_table_keeps_its_stored_order_and_says_when_nothing_stands_ou
     words = _words().assign(significant=[True, False, False, False], method="cade")
     table = shift_ranking(words, "a", "b", min_freq=10, top=None)
     assert table["word"].tolist() == ["game", "play", "data"]  # stored order, not by shift
+    noisy = shift_ranking(words.assign(noise=[0.05, 0.1, 0.2, np.nan]), "a", "b", min_freq=10, top=None)
+    assert list(noisy.columns).index("beyond_noise") == list(noisy.columns).index("noise") + 1
+    expected = {w: s - n for w, s, n in zip(words["word"], words["shift"], [0.05, 0.1, 0.2, np.nan])}
+    assert noisy["beyond_noise"].tolist() == pytest.approx([expected[w] for w in noisy["word"]], nan_ok=True)
     lines = shift_statements(words)
     assert lines[0]["n_significant"] == 1 and lines[0]["statement"].startswith("1 of the 4 words listed")
     every = shift_statements(words.assign(significant=True))

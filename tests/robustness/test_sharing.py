@@ -84,6 +84,9 @@ def test_ids_are_unguessable() -> None:
     assert len(counts) == 64
     assert all(800 <= c <= 1200 for c in counts.values()), counts.most_common(3)  # expected 1000, sd ~31
     assert len({i[:8] for i in ids}) == 2000  # no shared structure, not even a common prefix
+    # no id reads as a command-line option (1 in 64 raw draws starts with "-": 2000 draws would show it)
+    assert not any(i.startswith("-") for i in ids)
+    assert len({i[0] for i in ids}) == 63
 
 
 def test_ids_do_not_depend_on_the_content(store: AnalysisStore) -> None:

@@ -11,8 +11,10 @@ Methods (``WORD_METHODS``):
 * ``"cade"``: CADE averaged over trainings on random halves (:mod:`core.analysis.shift.ensemble`);
 * ``"contextual"``: prototypes of the bundled sentence model's token embeddings
   (:mod:`core.analysis.shift.contextual`);
-* ``"combined"``: both, ranked by the Stouffer mean of their z-scores (:func:`scores.combine`); its
-  ``shift`` and ``noise`` are the two methods' means;
+* ``"combined"``: both (:func:`scores.combine`): ``shift`` and ``noise`` are the two methods' means,
+  the token vectors' distances first put on word2vec's scale (times the ratio of the two methods'
+  median noise spread), so that ``shift − noise``, the ranking, weighs both methods alike; significance
+  from the Stouffer mean of their z-scores;
 * ``"auto"``: ``DEFAULT_METHOD`` when a transformer model is at hand, else ``"cade"``.
 
 Defaults, from ``python -m bench shift`` (planted changes in real Debian description corpora; the

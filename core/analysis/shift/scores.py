@@ -6,7 +6,7 @@ several times over, and hands the averaged pairings (:class:`~core.analysis.shif
 to :func:`~core.analysis.shift.calibrate.calibrate`. :class:`ShiftScores` holds the result for the
 candidate words (at least ``min_freq`` occurrences in both corpora), and the per-corpus word vectors
 from which neighbours are read. :func:`combine` averages two methods' z-scores (Stouffer's method,
-equal weights) for the ``combined`` ranking.
+equal weights) and their shifts, put on one scale, for the ``combined`` ranking.
 """
 
 from __future__ import annotations
@@ -126,9 +126,12 @@ def combine(first: ShiftScores, second: ShiftScores) -> ShiftScores:
 
     ``z = (z1 + z2) / sqrt(2)`` (Stouffer; the two methods read the same text and are positively
     correlated, which makes this z somewhat too large under no change: the benchmark's halves measure
-    how many words it flags). ``excess`` (the ranking) is the mean of each method's excess divided by
-    that method's median noise scale over all words, so that neither method's units dominate; ``shift``
-    and ``noise`` are the two methods' means, in their own units, for reading only.
+    how many words it flags). The two methods measure distance on different scales (word2vec's
+    ``1 − cosine`` is several times the token vectors'), so the second method's distances are first
+    put on the first method's scale, multiplied by ``r = s1 / s2``, the ratio of the two methods' median
+    noise spread (``noise_sd``) over all words. Then ``shift``, ``noise`` and ``excess`` are the means of
+    the two methods' figures on that common scale, so ``excess = shift − noise`` holds for the combination
+    as for each method, and neither method's units dominate the ranking by excess.
     """
     if (first.corpus_a, first.corpus_b) != (second.corpus_a, second.corpus_b):
         raise InputError("the two scores compare different corpora")
@@ -137,26 +140,27 @@ def combine(first: ShiftScores, second: ShiftScores) -> ShiftScores:
     other = np.array([index[first.words[i]] for i in keep], dtype=np.int64)
     keep = np.array(keep, dtype=np.int64)
     c1, c2 = first.calibration, second.calibration
+    scale1 = float(np.median(c1.noise_sd)) if len(c1.noise_sd) else 0.0
+    scale2 = float(np.median(c2.noise_sd)) if len(c2.noise_sd) else 0.0
+    r = scale1 / scale2 if scale1 > 0 and scale2 > 0 else 1.0
 
     def both(name: str) -> np.ndarray:
-        return (getattr(c1, name)[keep] + getattr(c2, name)[other]) / 2
+        return (getattr(c1, name)[keep] + r * getattr(c2, name)[other]) / 2
 
     z = (c1.z[keep] + c2.z[other]) / np.sqrt(2.0)
     from core.analysis.multitest import adjust_pvalues
 
     p = norm.sf(z)
-    scale1 = float(np.median(c1.noise_sd)) or 1.0
-    scale2 = float(np.median(c2.noise_sd)) or 1.0
-    excess = (c1.excess[keep] / scale1 + c2.excess[other] / scale2) / 2
-    cal = Calibration(shift=both("shift"), noise=both("noise"), excess=excess,
-                      noise_sd=np.sqrt((c1.noise_sd[keep] ** 2 + c2.noise_sd[other] ** 2) / 2), z=z, p=p,
+    shift, noise = both("shift"), both("noise")
+    cal = Calibration(shift=shift, noise=noise, excess=shift - noise,
+                      noise_sd=np.sqrt((c1.noise_sd[keep] ** 2 + (r * c2.noise_sd[other]) ** 2) / 2), z=z, p=p,
                       q=np.asarray(adjust_pvalues(p, method="bh")))
     return ShiftScores(method="combined", corpus_a=first.corpus_a, corpus_b=first.corpus_b,
                        words=tuple(first.words[i] for i in keep), freq_a=first.freq_a[keep],
                        freq_b=first.freq_b[keep], distances=None, calibration=cal,
                        min_freq=max(first.min_freq, second.min_freq), vocabulary=first.vocabulary,
                        vocab_freq=first.vocab_freq, similarity_vectors=first.similarity_vectors,
-                       params={"methods": [first.method, second.method]})
+                       params={"methods": [first.method, second.method], "scale": r})
 
 
 def scores_from_replicates(method: str, a: str, b: str, words: Sequence[str], freq_a: np.ndarray,

@@ -269,6 +269,31 @@ def test_shift_bar_chart_ranks_by_shift():
         shift_bar_chart(df, top=0)
 
 
+def test_shift_bar_chart_splits_noise_and_ranks_beyond_it():
+    # "rare" has the largest shift, but mostly noise; "c" has a shift below its noise
+    df = pd.DataFrame({"word": ["rare", "real", "c", "d"], "shift": [0.9, 0.5, 0.2, 0.3],
+                       "noise": [0.8, 0.1, 0.25, np.nan], "freq_a": [21, 300, 40, 50]})
+    spec = shift_bar_chart(df, top=3).to_dict()
+    rows = values_of(spec)
+    assert spec["encoding"]["y"]["sort"] == ["real", "rare", "c"]  # by shift − noise; no noise, no rank
+    parts = {(r["word"], r["part"]): r["length"] for r in rows}
+    assert parts == pytest.approx({("real", "noise at this frequency"): 0.1, ("real", "beyond noise"): 0.4,
+                                   ("rare", "noise at this frequency"): 0.8, ("rare", "beyond noise"): 0.1,
+                                   ("c", "noise at this frequency"): 0.2, ("c", "beyond noise"): 0.0})
+    # the two parts of a bar add up to the word's shift
+    for w, total in (("real", 0.5), ("rare", 0.9), ("c", 0.2)):
+        assert parts[(w, "noise at this frequency")] + parts[(w, "beyond noise")] == pytest.approx(total)
+    beyond = {r["word"]: r["beyond"] for r in rows}
+    assert beyond == pytest.approx({"real": 0.4, "rare": 0.1, "c": -0.05})
+    titles = [t["title"] for t in spec["encoding"]["tooltip"]]
+    assert titles == ["word", "shift", "noise at this frequency", "shift − noise", "freq_a"]
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["noise at this frequency", "beyond noise"]
+    # an analysis saved without noise estimates: plain bars by shift
+    plain = shift_bar_chart(df.assign(noise=np.nan), top=2).to_dict()
+    assert [(r["word"], r["shift"]) for r in values_of(plain)] == [("rare", 0.9), ("real", 0.5)]
+    assert "color" not in plain["encoding"]
+
+
 def test_significance_chart():
     df = pd.DataFrame({"test": ["depth", "depth", "mmd"], "reference": ["A", "B", "A"],
                        "other": ["B", "A", "B"], "pvalue_adjusted": [0.001, 0.5, 0.0]})

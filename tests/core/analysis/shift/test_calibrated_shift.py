@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -182,6 +183,25 @@ def test_combine_averages_z_by_stouffer(planted_pair):
     expected = (s.calibration.z[s.words.index("number")] + t.calibration.z[t.words.index("number")]) / np.sqrt(2)
     assert c.calibration.z[i] == pytest.approx(expected)
     assert c.method == "combined" and set(c.words) == set(s.words) & set(t.words)
+
+
+def test_combine_puts_both_methods_on_one_scale(planted_pair):
+    s = pair_scores(planted_pair[0], "games", "science")
+    t = pair_scores(planted_pair[1], "games", "science")
+    # the second method on a scale ten times smaller, as the token vectors' distances are to word2vec's
+    small = replace(t, calibration=replace(t.calibration, **{k: getattr(t.calibration, k) / 10 for k in
+                                                             ("shift", "noise", "excess", "noise_sd")}))
+    c, c_small = combine(s, t), combine(s, small)
+    r = np.median(s.calibration.noise_sd) / np.median(t.calibration.noise_sd)
+    assert c.params["scale"] == pytest.approx(r) and c_small.params["scale"] == pytest.approx(10 * r)
+    # the rescaled second method gives the same combination: its units do not matter
+    for name in ("shift", "noise", "excess", "z", "q"):
+        assert getattr(c_small.calibration, name) == pytest.approx(getattr(c.calibration, name))
+    i, j, k = c.words.index("number"), s.words.index("number"), t.words.index("number")
+    assert c.calibration.shift[i] == pytest.approx((s.calibration.shift[j] + r * t.calibration.shift[k]) / 2)
+    assert c.calibration.noise[i] == pytest.approx((s.calibration.noise[j] + r * t.calibration.noise[k]) / 2)
+    # the ranking figure is the shift beyond noise, as for each method alone
+    assert c.calibration.excess == pytest.approx(c.calibration.shift - c.calibration.noise)
 
 
 # ----------------------------------------------------------------------------- contextual
