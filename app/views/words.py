@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import state
+from app import cache, state
 from app.text import md
 from app.ui import chart, explain, read_only_banner, require_result, skipped
 from core.exceptions import CorpusCompassError
 from core.report.ranking_charts import shift_bar_chart
 from core.results.queries import (
+    shift_duplicate_warnings,
     shift_ranking,
     shift_statements,
     word_neighbours,
@@ -60,6 +61,9 @@ st.caption(f"The analysis kept {kept} of each pair among words seen at least {st
 for line in shift_statements(result.words):
     if {line["corpus_a"], line["corpus_b"]} == {a, b}:
         (st.success if line["n_significant"] else st.info)(md(line["statement"]))
+duplicates = cache.result_duplicates(result, state.result_token() or "shared")
+for warning in shift_duplicate_warnings(duplicates, result.documents, (a, b)):
+    st.warning(md(warning), icon=":material/content_copy:")
 
 ranking = shift_ranking(result.words, a, b, min_freq=int(min_freq), top=int(top))
 if ranking.empty:

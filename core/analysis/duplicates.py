@@ -126,6 +126,11 @@ class NearDuplicates:
                 out.setdefault(str(corpus), []).append(str(doc_id))
         return out
 
+    def removable_by_corpus(self) -> dict[str, int]:
+        """Corpus -> documents that keeping one per cluster would remove from it (corpora without any
+        are left out). A cluster spanning corpora keeps its first document, in the first corpus."""
+        return {corpus: len(ids) for corpus, ids in self.drop_ids().items()}
+
     def cluster_of(self) -> dict[tuple[str, str], tuple[int, int]]:
         """(corpus, doc_id) -> (cluster number, cluster size), for marking documents in other lists."""
         return {(str(c), str(d)): (int(k), int(s)) for c, d, k, s in

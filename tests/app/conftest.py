@@ -58,14 +58,16 @@ def analysis_result(small_corpora):
     return result
 
 
-def open_page(page: str, result=None, *, query: dict | None = None, timeout: int = 60) -> AppTest:
-    """An AppTest of the dashboard showing ``page`` (e.g. "compare"), optionally with a result loaded."""
+def open_page(page: str, result=None, *, query: dict | None = None, timeout: int = 60,
+              token: str = "test-token") -> AppTest:
+    """An AppTest of the dashboard showing ``page`` (e.g. "compare"), optionally with a result loaded
+    (``token`` identifies it to the dashboard's caches: give a changed result its own)."""
     from app import state
 
     at = AppTest.from_file(MAIN, default_timeout=timeout)
     if result is not None:
         at.session_state[state.RESULT] = result
-        at.session_state[state.RESULT_TOKEN] = "test-token"
+        at.session_state[state.RESULT_TOKEN] = token
     for key, value in (query or {}).items():
         at.query_params[key] = value
     if page != "data":

@@ -204,6 +204,32 @@ def test_word_shift_page(analysis_result: AnalysisResult) -> None:
     assert not at.exception
 
 
+def test_word_shift_page_warns_when_near_duplicates_fill_a_corpus(analysis_result: AnalysisResult) -> None:
+    from dataclasses import replace
+
+    docs = analysis_result.documents.copy()
+    games = docs.index[docs["corpus"] == "games"][:30]
+    docs.loc[games, "text"] = [f"Language pack for the {lang} version of the game: translated menus, dialogue "
+                               f"and help for {lang} players, installed in the shared data folder."
+                               for lang in (f"language{i}" for i in range(30))]
+    at = open_page("words", replace(analysis_result, documents=docs), token="with-near-duplicates")
+    assert not at.exception
+    from core.analysis.duplicates import near_duplicates
+
+    found = near_duplicates(list(docs["corpus"]), list(docs["doc_id"]), list(docs["text"])).removable_by_corpus()
+    before = near_duplicates(list(analysis_result.documents["corpus"]), list(analysis_result.documents["doc_id"]),
+                             list(analysis_result.documents["text"])).removable_by_corpus()
+    assert found["games"] >= 29  # the 30 packs are one group
+    warnings = [plain(w.value) for w in at.warning]
+    share = f"{found['games'] / 220:.0%}"
+    assert any(w.startswith(f"{found['games']} of the 220 documents of games ({share}) repeat other documents")
+               for w in warnings), warnings
+    assert not any("documents of science" in w for w in warnings)
+    # the analysis as it was (fewer than 10% of games and of science): no such warning
+    assert before.get("games", 0) < 0.10 * 220 and before.get("science", 0) < 0.10 * 220
+    assert not any("repeat other documents" in plain(w.value) for w in open_page("words", analysis_result).warning)
+
+
 def test_word_shift_page_when_the_corpora_were_too_small(analysis_result: AnalysisResult) -> None:
     from dataclasses import replace
 

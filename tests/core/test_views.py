@@ -14,6 +14,7 @@ from core.exceptions import InputError, ParameterError
 from core.results.queries import (
     display_sample,
     k_occurrence_summary,
+    shift_duplicate_warnings,
     shift_ranking,
     shift_statements,
     word_neighbours,
@@ -252,3 +253,26 @@ def test_word_trajectory_marks_absent_corpora(space) -> None:
         word_trajectory(vocab, vectors, "game", ["a", "a"])
     with pytest.raises(ParameterError, match="at least two different corpora"):
         word_trajectory(vocab, vectors, "game", "ab")
+
+
+def test_shift_duplicate_warnings_name_the_corpus_and_its_share() -> None:
+    from core.analysis.duplicates import near_duplicates
+
+    template = ("Language pack for {}: this package contains the translated messages and the spelling "
+                "dictionary for {}, installed in the shared data folder of the office suite.")
+    langs = ["Welsh", "Basque", "Czech", "Dutch", "Greek", "Irish"]
+    texts_a = [template.format(x, x) for x in langs] + [f"distinct text number {i} about topic {i * 7}"
+                                                      for i in range(44)]
+    texts_b = [f"another corpus document {i} with its own words {i * 3}" for i in range(50)]
+    documents = pd.DataFrame({"corpus": ["<b>packs</b>"] * 50 + ["b"] * 50,
+                              "doc_id": [f"d{i}" for i in range(100)], "text": texts_a + texts_b})
+    found = near_duplicates(list(documents["corpus"]), list(documents["doc_id"]), list(documents["text"]))
+    assert found.removable_by_corpus() == {"<b>packs</b>": 5}
+    lines = shift_duplicate_warnings(found, documents, ["<b>packs</b>", "b"])
+    assert len(lines) == 1  # corpus b has none
+    assert lines[0].startswith("5 of the 50 documents of <b>packs</b> (10%) repeat other documents")
+    assert "function words included" in lines[0]
+    # below the share no warning; the share is a checked parameter
+    assert shift_duplicate_warnings(found, documents, ["<b>packs</b>"], min_share=0.11) == []
+    with pytest.raises(ParameterError, match="min_share must be in"):
+        shift_duplicate_warnings(found, documents, ["b"], min_share=0)

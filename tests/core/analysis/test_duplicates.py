@@ -37,6 +37,9 @@ def test_templated_descriptions_form_one_cluster_and_distinct_texts_none():
     drop = found.drop_ids()
     assert sorted(drop["graphics"] + drop["sound"]) == sorted(f"d{i}" for i in range(1, len(LANGS)))
     assert found.cluster_of()[("graphics", "d0")] == (1, len(LANGS))
+    # d0 (graphics) is kept; graphics loses d1-d4, sound d5-d7
+    assert found.removable_by_corpus() == {"graphics": 4, "sound": 3}
+    assert sum(found.removable_by_corpus().values()) == found.n_removable
 
 
 def test_threshold_is_exact_jaccard():
