@@ -308,18 +308,21 @@ def _spread(result: AnalysisResult) -> ReportSection:
         blocks)
 
 
-def _words(result: AnalysisResult) -> ReportSection:
+def _words(result: AnalysisResult, duplicates: Any = None) -> ReportSection:
     blocks: list[Any] = _skipped_note(result, "words")
     words = result.words
     if len(words):
         from core.report.ranking_charts import shift_bar_chart
-        from core.results.queries import shift_statements, word_usages
+        from core.results.queries import shift_duplicate_warnings, shift_statements, word_usages
 
         statements = {(s["corpus_a"], s["corpus_b"]): s for s in shift_statements(words)}
         for (a, b), rows in words.groupby(["corpus_a", "corpus_b"], sort=False):
             line = statements.get((a, b))
             if line is not None:
                 blocks.append(Verdict(line["statement"], tone="difference" if line["n_significant"] else "similar"))
+            if duplicates is not None:
+                for warning in shift_duplicate_warnings(duplicates, result.documents, (a, b), dashboard=False):
+                    blocks.append(Verdict(warning, heading="Near-duplicates", tone="warning"))
             beyond = rows[rows["significant"].astype(bool)]
             shown = beyond if len(beyond) else rows
             chart = shift_bar_chart(shown, top=20, title=(f"Words shifted beyond noise: {a} vs {b}" if len(beyond)
@@ -411,7 +414,7 @@ def build_report_sections(result: AnalysisResult, *, map_max_points: int | None 
     groups = duplicates.cluster_of()
     sections = [_overview(result), _verdicts(result), _tests(result, alpha), text_section(result, duplicates),
                 _map(result, max_points, seed), _depth(result, groups), _hubness(result, groups),
-                _spread(result), _words(result)]
+                _spread(result), _words(result, duplicates)]
     reason = result.skipped.get("models", "")
     if result.model_comparison or (reason and not reason.startswith(("not requested", "no second model"))):
         sections.append(_models(result))

@@ -331,7 +331,7 @@ DUPLICATE_SHARE = 0.10
 
 
 def shift_duplicate_warnings(duplicates: Any, documents: pd.DataFrame, corpora: Sequence[str], *,
-                             min_share: float = DUPLICATE_SHARE) -> list[str]:
+                             min_share: float = DUPLICATE_SHARE, dashboard: bool = True) -> list[str]:
     """A plain warning for each of ``corpora`` in which near-duplicates are frequent enough to sway a
     word shift.
 
@@ -348,6 +348,8 @@ def shift_duplicate_warnings(duplicates: Any, documents: pd.DataFrame, corpora: 
         ``AnalysisResult.documents`` (its ``corpus`` column gives each corpus's size).
     corpora : sequence of str
     min_share : float, default 0.10
+    dashboard : bool, default True
+        Word the advice for the dashboard (its Data page) or, when False, for the report.
     """
     _require(documents, ["corpus"], "documents")
     if not 0 < min_share <= 1:
@@ -358,11 +360,13 @@ def shift_duplicate_warnings(duplicates: Any, documents: pd.DataFrame, corpora: 
     for corpus in corpora:
         n, total = removable.get(str(corpus), 0), int(sizes.get(str(corpus), 0))
         if total and n / total >= min_share:
+            where = "see the Data page" if dashboard else "see “Distinctive words and near-duplicates”"
+            fix = ("keep one document per group on the Data page and analyse again" if dashboard
+                   else "keep one document per group and analyse again")
             out.append(f"{n:,} of the {total:,} documents of {corpus} ({n / total:.0%}) repeat other documents "
-                       "almost word for word (near-duplicates, see the Data page). Repeated text gives the "
-                       "words of its template the same contexts many times over, so they can shift for that "
-                       "reason alone, function words included: read their usages, or keep one document per "
-                       "group on the Data page and analyse again.")
+                       f"almost word for word (near-duplicates, {where}). Repeated text gives the words of "
+                       "its template the same contexts many times over, so they can shift for that reason "
+                       f"alone, function words included: read their usages, or {fix}.")
     return out
 
 

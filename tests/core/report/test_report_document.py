@@ -178,6 +178,21 @@ def test_word_shift_section_says_what_stands_out_and_shows_escaped_usages():
     assert "No word stands out: none of the 2 words compared between a and b" in nothing
 
 
+def test_word_shift_section_warns_when_near_duplicates_fill_a_corpus():
+    from dataclasses import replace
+
+    base = _words_result(True)
+    template = ("The engine of this <b>pack</b> holds the translated menus, the dialogue and the help pages for "
+                "{} players, installed in the shared data folder of the game with its fonts and sounds.")
+    docs = base.documents.assign(text=[template.format("Welsh"), template.format("Basque"), base.documents["text"][2]])
+    html = render_html_report(replace(base, documents=docs))
+    assert ("1 of the 2 documents of a (50%) repeat other documents almost word for word (near-duplicates, see "
+            "“Distinctive words and near-duplicates”)") in html
+    assert "keep one document per group and analyse again" in html and "Data page" not in html
+    assert "documents of b" not in html
+    assert "repeat other documents" not in render_html_report(base)
+
+
 def test_report_reads_for_people(result):
     """p-values in words with each test's floor, no words broken mid-token, no developer words, the
     distinctive words and the near-duplicate marks."""
