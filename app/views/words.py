@@ -1,6 +1,6 @@
 """Word shift page: words ranked by how differently two corpora use them beyond sampling noise, with
 each method's shift, the noise expected at the word's frequency and its q-value; a plain statement
-when no word stands out; a chosen word's usages (passages with the word marked), frequency and
+when no word stands out; a warning when near-duplicates make up a tenth or more of a corpus; a chosen word's usages (passages with the word marked), frequency and
 neighbours in each corpus side by side; its trajectory across three or more corpora."""
 
 from __future__ import annotations
