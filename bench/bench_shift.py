@@ -221,6 +221,8 @@ def _part(part: str, quick: bool) -> list[dict]:
         out = _run(quick, [], [HELD[int(part[5:])]], do_controls=False, raw=True)
     elif part.startswith("measures"):
         out = _measures_raw(part, quick)
+    elif part.startswith("graded:"):
+        out = _graded_raw(part, quick)
     elif part == "fp":
         out = _controls_raw(HELD[:CONTROL_PAIRS], quick, fp=True, seeds=())
     elif part.startswith("seeds:"):
@@ -354,6 +356,7 @@ def _combine(raw: list[dict]) -> list[dict]:
         embed.update(part.get("embed", {}))
     rows = _rows(results, strata, seconds)
     rows.extend(_control_rows(fp, seed_runs))
+    rows.extend(_graded_rows([part["graded"] for part in raw if "graded" in part]))
     return rows
 
 
@@ -531,3 +534,93 @@ def _measures_raw(part: str, quick: bool) -> dict:
     return {"results": [[list(k), v] for k, v in results.items()],
             "strata": [[[k[0], k[1], list(k[2])], v] for k, v in strata.items()],
             "seconds": [[list(k), v] for k, v in seconds.items()], "fp": fp, "words": per_word}
+
+
+#: planted shares of the graded part (each once per frequency band), and unplanted targets per band
+GRADED_STRENGTHS = (1.0, 0.75, 0.5, 0.25)
+GRADED_STABLE_PER_BAND = 8
+_BANDS = ((20, 40), (40, 100), (100, 300))
+
+
+def _graded_targets(a: str, b: str, freqs: dict, ps: int) -> tuple[list, dict]:
+    """Planted pairs with graded strengths, and the targets' gold change: the planted share of a word's
+    occurrences (0 for the unplanted targets, drawn from the same pool and frequency bands)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    rng = np.random.default_rng([ps, 7, len(a), len(b)])
+    pairs = sc.choose_pairs(freqs[a], freqs[b], rng, n_per_bin=1, strengths=GRADED_STRENGTHS)
+    gold = {w: st for x, y, st in pairs for w in (x, y)}
+    pool = [w for w, c in freqs[b].items() if sc._WORDLIKE.match(w) and w not in ENGLISH_STOP_WORDS
+            and freqs[a].get(w, 0) >= 20 and c >= 20 and w not in gold]
+    for lo, hi in _BANDS:
+        in_band = sorted(w for w in pool if lo <= freqs[b][w] < hi)
+        for i in rng.permutation(len(in_band))[:GRADED_STABLE_PER_BAND]:
+            gold[in_band[i]] = 0.0
+    return pairs, gold
+
+
+def _graded_raw(part: str, quick: bool) -> dict:
+    """``graded:dev`` / ``graded:<i>``: a graded-change benchmark in the manner of SemEval-2020 Task 1's
+    graded subtask. In each pair, 24 planted words get a share 1, 0.75, 0.5 or 0.25 of their
+    occurrences exchanged with a donor (one pair per share and frequency band), and 24 unplanted content
+    words of the same bands are stable targets (gold 0; the pairs differ in topic, so some of them
+    shifted for real, as SemEval's stable words drift). Per method and ranking figure: Spearman between
+    the score and the gold share over the 48 targets."""
+    import warnings
+
+    from core.exceptions import CorpusCompassWarning
+
+    warnings.simplefilter("ignore", CorpusCompassWarning)
+    which = part.split(":", 1)[1]
+    pairs_run = DEV if which == "dev" else [HELD[int(which)]]
+    seeds = PLANT_SEEDS if which == "dev" else HELD_PLANT_SEEDS
+    replicates = 2 if quick else 3
+    layer, center = CTX_CHOSEN
+    out: list = []
+    for a, b in pairs_run:
+        texts = {n: _texts(n) for n in (a, b)}
+        tokens = {n: [tokenize(t) for t in texts[n]] for n in (a, b)}
+        freqs = {n: word_frequencies(texts[n]) for n in (a, b)}
+        words = {n: sorted(w for w, c in freqs[n].items() if c >= 20) for n in (a, b)}
+        sums = {n: _sums(n, texts[n], words[n], layer) for n in (a, b)}
+        for ps in seeds:
+            chosen, gold = _graded_targets(a, b, freqs, ps)
+            texts_b, tokens_b, changed = sc.plant(texts[b], tokens[b], chosen, seed=ps)
+            halves = train_halves({a: tokens[a], b: tokens_b}, replicates=replicates, epochs=CADE_CHOSEN, seed=ps)
+            cs = pair_scores(halves, a, b)
+            sb = _planted_sums(sums[b], texts_b, changed, {w for w, g in gold.items() if g > 0}, layer)
+            ctx = contextual_scores(a, sums[a], b, sb, center=center, seed=ps)
+            runs = {"cade": cs, "contextual": ctx, "combined": combine(cs, ctx)}
+            scores = {}
+            for method, sco in runs.items():
+                index = {w: i for i, w in enumerate(sco.words)}
+                scores[method] = {by: {w: float(getattr(sco.calibration, by)[index[w]]) for w in gold if w in index}
+                                  for by in RANK_BY}
+            out.append({"pair": f"{a}–{b}", "seed": ps, "split": "dev" if which == "dev" else "held out",
+                        "gold": gold, "scores": scores,
+                        "freq": {w: [freqs[a].get(w, 0), freqs[b].get(w, 0)] for w in gold}})
+    return {"graded": out}
+
+
+def _graded_rows(parts: list) -> list[dict]:
+    """Spearman with the gold share per method and ranking figure: mean over pairs, then each pair."""
+    runs = [run for part in parts for run in part]
+    rows = []
+    methods = sorted({m for run in runs for m in run["scores"]})
+    for split in ("dev", "held out"):
+        chosen = [run for run in runs if run["split"] == split]
+        if not chosen:
+            continue
+        for method in methods:
+            for by in RANK_BY:
+                rhos, ns = [], []
+                for run in chosen:
+                    got = run["scores"].get(method, {}).get(by, {})
+                    common = [w for w in run["gold"] if w in got]
+                    rhos.append(spearmanr([run["gold"][w] for w in common], [got[w] for w in common])[0])
+                    ns.append(len(common))
+                per_pair = ", ".join(f"{run['pair']} {r:.2f}" for run, r in zip(chosen, rhos))
+                rows.append({"case": f"{split}: graded change, {method}, by {by}", "n": int(np.sum(ns)),
+                             "note": f"Spearman with the planted share {np.mean(rhos):.2f} (mean of "
+                                     f"{len(rhos)}: {per_pair})"})
+    return rows
