@@ -142,9 +142,14 @@ def bundle_file_result(path: str) -> Any:
 
 @st.cache_data(show_spinner="Preparing the CSV file…", max_entries=16)
 def csv_export(_result: Any, token: str, table: str) -> bytes:
-    """A spreadsheet-safe CSV of one table of the result (``documents``, ``tests``, ``words``, ...)."""
+    """A spreadsheet-safe CSV of one table of the result (``documents``, ``tests``, ``words``, ...);
+    ``words`` as the command line writes words.csv (with ``beyond_noise``)."""
     from core.report.tables import safe_csv
 
+    if table == "words":
+        from core.report.contract import contract_tables
+
+        return safe_csv(contract_tables(_result)["words"])
     return safe_csv(getattr(_result, table))
 
 

@@ -7,9 +7,10 @@
     documents.csv    corpus, doc_id, text, depth, umap_x, umap_y, k_occurrence, then the metadata columns
     tests.csv        test, reference, other, statistic, pvalue, pvalue_adjusted, effect_size
     words.csv        word, corpus_a, corpus_b, shift, freq_a, freq_b, neighbours_a, neighbours_b, then
-                     method, shift_cade, shift_contextual, noise, z, p_value, q_value, significant
-                     (only when the word-shift stage ran; a words.csv left by an earlier run is removed;
-                     rows of a pair: words shifted beyond noise first; none marked significant means
+                     method, shift_cade, shift_contextual, noise, beyond_noise, z, p_value, q_value,
+                     significant (only when the word-shift stage ran; a words.csv left by an earlier run
+                     is removed; rows of a pair: words shifted beyond noise first, each group by
+                     beyond_noise = shift − noise; none marked significant means
                      that no word of the pair stands out from sampling noise)
     report.html      the self-contained report (core.report.document)
     manifest.json    inputs' SHA-256, parameters, seeds, model, library versions
@@ -50,7 +51,8 @@ CONTRACT_FILES = ("summary.json", "documents.csv", "tests.csv", "words.csv", "re
 DOCUMENTS_COLUMNS = ("corpus", "doc_id", "text", "depth", "umap_x", "umap_y", "k_occurrence")
 TESTS_COLUMNS = ("test", "reference", "other", "statistic", "pvalue", "pvalue_adjusted", "effect_size")
 WORDS_COLUMNS = ("word", "corpus_a", "corpus_b", "shift", "freq_a", "freq_b", "neighbours_a", "neighbours_b",
-                 "method", "shift_cade", "shift_contextual", "noise", "z", "p_value", "q_value", "significant")
+                 "method", "shift_cade", "shift_contextual", "noise", "beyond_noise", "z", "p_value", "q_value",
+                 "significant")
 _NOT_METADATA = {"classifier_prob"}
 _FIXED_DOCS = [c for c, _ in TABLE_SCHEMAS["documents"]]
 
@@ -68,8 +70,15 @@ def contract_tables(result: AnalysisResult) -> dict[str, pd.DataFrame]:
     return {
         "documents": docs[list(DOCUMENTS_COLUMNS) + metadata].copy(),
         "tests": result.tests[list(TESTS_COLUMNS)].copy(),
-        "words": result.words[list(WORDS_COLUMNS)].copy(),
+        "words": _words_table(result.words),
     }
+
+
+def _words_table(words: pd.DataFrame) -> pd.DataFrame:
+    """``words.csv``: the result's words with ``beyond_noise = shift − noise``, the figure the rows of a
+    pair are ranked by (after the significant ones come first); empty where the noise is."""
+    beyond = pd.to_numeric(words["shift"], errors="coerce") - pd.to_numeric(words["noise"], errors="coerce")
+    return words.assign(beyond_noise=beyond)[list(WORDS_COLUMNS)].copy()
 
 
 def write_summary(result: AnalysisResult, out_dir: str | os.PathLike) -> Path:

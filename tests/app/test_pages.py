@@ -246,6 +246,20 @@ def test_report_page_downloads(analysis_result: AnalysisResult) -> None:
     at = open_page("report", analysis_result)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["documents.csv", "tests.csv", "words.csv", "distinctive_words.csv", "report.html", "manifest.json", "analysis.zip"]
+    # the dashboard's words.csv is the command line's, beyond_noise included
+    import io
+
+    import pandas as pd
+
+    from app import cache
+    from core.report.contract import WORDS_COLUMNS, contract_tables
+
+    frame = pd.read_csv(io.BytesIO(cache.csv_export(analysis_result, "words-csv-test", "words")),
+                        encoding="utf-8-sig", keep_default_na=False)
+    assert list(frame.columns) == list(WORDS_COLUMNS)
+    expected = contract_tables(analysis_result)["words"]
+    assert frame["beyond_noise"].tolist() == pytest.approx(expected["beyond_noise"].tolist())
+    assert frame["beyond_noise"].tolist() == pytest.approx((expected["shift"] - expected["noise"]).tolist())
 
 
 def test_save_and_share_then_open_the_link_read_only(analysis_result: AnalysisResult, isolated_env) -> None:

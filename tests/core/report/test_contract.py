@@ -103,6 +103,9 @@ def test_words_csv_when_words_ran(tmp_path):
     assert (row["method"], row["shift_cade"], row["noise"], row["p_value"], row["q_value"]) == \
         ("cade", 0.7, 0.1, 3e-5, 6e-5)
     assert np.isnan(row["shift_contextual"]) and bool(row["significant"]) is True
+    # the figure the list is ranked by, right after the noise
+    assert row["beyond_noise"] == pytest.approx(0.6)
+    assert WORDS_COLUMNS.index("beyond_noise") == WORDS_COLUMNS.index("noise") + 1
 
 
 def test_invalid_arguments(result, tmp_path):
