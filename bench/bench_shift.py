@@ -27,6 +27,15 @@ On a loaded machine the parts can run in parallel processes: ``BENCH_SHIFT_PART=
 python -m bench shift`` writes the table. The parts ``measures:dev`` and ``measures:held`` (contextual
 only, a few minutes) add rows comparing the contextual method's distance measures (prototype, APD,
 MMD with a Gaussian kernel; issue 13) and their false positives on halves.
+
+Graded change (parts ``graded:dev``, ``graded:0``, ``graded:1``, ``graded:2``; rows "graded change"), in
+the manner of SemEval-2020 Task 1's graded subtask, where a method's score is compared with a graded
+gold ranking by Spearman's rho: in each pair, 24 planted words have a share 1, 0.75, 0.5 or 0.25 of
+their occurrences exchanged with a donor (one target/donor pair per share and frequency band), and 24
+unplanted content words of the same bands are stable targets (gold 0; as SemEval's stable words drift,
+some of them shifted for real between these topically different corpora). The note gives Spearman
+between the score and the planted share over the 48 targets, the mean over the pairs (games–science
+with two planting seeds on the development side), then each pair.
 """
 
 from __future__ import annotations
