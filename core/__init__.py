@@ -295,6 +295,7 @@ _EXPORTS: dict[str, str] = {
     "shift_ranking": "core.results.queries",
     "shift_statements": "core.results.queries",
     "shift_duplicate_warnings": "core.results.queries",
+    "shift_scale_note": "core.results.queries",
     "word_usages": "core.results.queries",
     "word_neighbours": "core.results.queries",
     "word_trajectory": "core.results.queries",

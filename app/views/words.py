@@ -15,6 +15,7 @@ from core.report.ranking_charts import shift_bar_chart
 from core.results.queries import (
     shift_duplicate_warnings,
     shift_ranking,
+    shift_scale_note,
     shift_statements,
     word_neighbours,
     word_trajectory,
@@ -76,6 +77,9 @@ else:
         title = (f"Shifted beyond noise: {a} vs {b}" if shown is not ranking
                  else f"Largest shifts (none beyond noise): {a} vs {b}")
         chart(shift_bar_chart(shown, top=int(top), title=title, width=560))
+    scale_note = shift_scale_note(result.words, a, b)
+    if scale_note:
+        st.caption(md(scale_note))
     with table_tab:
         columns = [c for c in ("rank", "word", "shift", "noise", "beyond_noise", "q_value", "significant",
                                "shift_cade",

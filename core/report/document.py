@@ -313,7 +313,12 @@ def _words(result: AnalysisResult, duplicates: Any = None) -> ReportSection:
     words = result.words
     if len(words):
         from core.report.ranking_charts import shift_bar_chart
-        from core.results.queries import shift_duplicate_warnings, shift_statements, word_usages
+        from core.results.queries import (
+            shift_duplicate_warnings,
+            shift_scale_note,
+            shift_statements,
+            word_usages,
+        )
 
         statements = {(s["corpus_a"], s["corpus_b"]): s for s in shift_statements(words)}
         for (a, b), rows in words.groupby(["corpus_a", "corpus_b"], sort=False):
@@ -331,7 +336,8 @@ def _words(result: AnalysisResult, duplicates: Any = None) -> ReportSection:
                                      caption="Shift = 1 − cosine between the word's vectors in the two "
                                              "corpora. Grey: the noise, the shift the same word shows between "
                                              "two halves of one corpus; coloured: the shift beyond it, by which "
-                                             "the words are ranked. Hover for frequencies and neighbours."))
+                                             "the words are ranked. Hover for frequencies and neighbours."
+                                             + (" " + scale if (scale := shift_scale_note(words, a, b)) else "")))
             rows = rows.assign(beyond_noise=pd.to_numeric(rows["shift"], errors="coerce")
                                - pd.to_numeric(rows["noise"], errors="coerce"))
             columns = ["word", "shift", "noise", "beyond_noise", "q_value", "shift_cade", "shift_contextual",

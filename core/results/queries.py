@@ -36,6 +36,7 @@ __all__ = [
     "k_occurrence_summary",
     "shift_duplicate_warnings",
     "shift_ranking",
+    "shift_scale_note",
     "shift_statements",
     "word_neighbours",
     "word_trajectory",
@@ -322,6 +323,32 @@ def shift_statements(words: pd.DataFrame) -> list[dict]:
 
     _require(words, ["corpus_a", "corpus_b"], "words")
     return pair_statements(words)
+
+
+def shift_scale_note(words: pd.DataFrame, corpus_a: str, corpus_b: str) -> str | None:
+    """For the combined method, a sentence saying how its shift is made from the two methods' shifts.
+
+    The combined ``shift`` is ``(shift_cade + r · shift_contextual) / 2`` (and its noise likewise),
+    where ``r`` puts the token vectors' distances on word2vec's scale (:func:`core.analysis.shift.scores.
+    combine`); ``r`` is read back from the pair's rows, so the sentence lets a reader recompute every
+    combined figure. None for a pair that is not scored by the combined method.
+    """
+    _require(words, ["corpus_a", "corpus_b", "shift"], "words")
+    if not {"method", "shift_cade", "shift_contextual"} <= set(words.columns):
+        return None
+    pair = words[((words["corpus_a"] == corpus_a) & (words["corpus_b"] == corpus_b))
+                 | ((words["corpus_a"] == corpus_b) & (words["corpus_b"] == corpus_a))]
+    pair = pair[pair["method"] == "combined"]
+    shift, cade, ctx = (pd.to_numeric(pair[c], errors="coerce").to_numpy(dtype=float)
+                        for c in ("shift", "shift_cade", "shift_contextual"))
+    ok = np.isfinite(shift) & np.isfinite(cade) & np.isfinite(ctx) & (ctx > 1e-9)
+    if not ok.any():
+        return None
+    r = float(np.median((2 * shift[ok] - cade[ok]) / ctx[ok]))
+    return (f"Combined method: shift = (word2vec shift + {r:.1f} × token-vector shift) / 2, and the noise "
+            f"likewise. The token vectors' distances are smaller; multiplying them by {r:.1f} (the ratio of "
+            "the two methods' typical noise) puts them on word2vec's scale, so both methods weigh alike. "
+            "A combined shift can therefore be larger than either method's own, even above 1.")
 
 
 #: Share of a corpus's documents that near-duplicates must reach for the word-shift warning: 10%, so

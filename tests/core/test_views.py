@@ -16,6 +16,7 @@ from core.results.queries import (
     k_occurrence_summary,
     shift_duplicate_warnings,
     shift_ranking,
+    shift_scale_note,
     shift_statements,
     word_neighbours,
     word_trajectory,
@@ -276,3 +277,18 @@ def test_shift_duplicate_warnings_name_the_corpus_and_its_share() -> None:
     assert shift_duplicate_warnings(found, documents, ["<b>packs</b>"], min_share=0.11) == []
     with pytest.raises(ParameterError, match="min_share must be in"):
         shift_duplicate_warnings(found, documents, ["b"], min_share=0)
+
+
+def test_shift_scale_note_reads_the_factor_back_from_the_rows() -> None:
+    r = 7.25
+    cade, ctx = np.array([0.6, 0.3, 0.2]), np.array([0.1, 0.04, 0.02])
+    words = pd.DataFrame({"word": ["x", "y", "z"], "corpus_a": "a", "corpus_b": "b",
+                          "shift": (cade + r * ctx) / 2, "method": "combined", "shift_cade": cade,
+                          "shift_contextual": ctx})
+    note = shift_scale_note(words, "b", "a")  # either direction
+    assert note.startswith("Combined method: shift = (word2vec shift + 7.2 × token-vector shift) / 2")
+    # the first row recomputed from the sentence's factor
+    assert (cade[0] + 7.25 * ctx[0]) / 2 == pytest.approx(words["shift"].iloc[0])
+    assert shift_scale_note(words.assign(method="cade"), "a", "b") is None
+    assert shift_scale_note(words, "a", "c") is None
+    assert shift_scale_note(words.drop(columns="shift_contextual"), "a", "b") is None

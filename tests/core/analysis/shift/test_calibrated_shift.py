@@ -202,6 +202,13 @@ def test_combine_puts_both_methods_on_one_scale(planted_pair):
     assert c.calibration.noise[i] == pytest.approx((s.calibration.noise[j] + r * t.calibration.noise[k]) / 2)
     # the ranking figure is the shift beyond noise, as for each method alone
     assert c.calibration.excess == pytest.approx(c.calibration.shift - c.calibration.noise)
+    # the rows say the factor, read back from their columns (t plays the token vectors' part here)
+    from core.analysis.shift.methods import _rows
+    from core.results.queries import shift_scale_note
+
+    rows = pd.DataFrame(_rows(c, {"cade": s, "contextual": t, "combined": c}, "combined", None, 0))
+    assert shift_scale_note(rows, "games", "science").startswith(
+        f"Combined method: shift = (word2vec shift + {r:.1f} × token-vector shift) / 2")
 
 
 # ----------------------------------------------------------------------------- contextual
