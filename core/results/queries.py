@@ -328,11 +328,14 @@ def shift_statements(words: pd.DataFrame) -> list[dict]:
 def shift_scale_note(words: pd.DataFrame, corpus_a: str, corpus_b: str) -> str | None:
     """For the combined method, a sentence saying how its shift is made from the two methods' shifts.
 
-    The combined ``shift`` is ``(shift_cade + r · shift_contextual) / 2`` (and its noise likewise),
-    where ``r`` puts the token vectors' distances on word2vec's scale (:func:`core.analysis.shift.scores.
-    combine`); ``r`` is read back from the pair's rows, so the sentence lets a reader recompute every
-    combined figure. None for a pair that is not scored by the combined method.
+    The combined ``shift`` is ``w · shift_cade + (1 − w) · r · shift_contextual`` (and its noise
+    likewise), with ``w`` = :data:`core.analysis.shift.scores.COMBINED_WEIGHT` and ``r`` the factor that
+    puts the token vectors' distances on word2vec's scale (:func:`core.analysis.shift.scores.combine`);
+    ``r`` is read back from the pair's rows, so the sentence lets a reader recompute every combined
+    figure. None for a pair that is not scored by the combined method.
     """
+    from core.analysis.shift.scores import COMBINED_WEIGHT as w
+
     _require(words, ["corpus_a", "corpus_b", "shift"], "words")
     if not {"method", "shift_cade", "shift_contextual"} <= set(words.columns):
         return None
@@ -344,11 +347,11 @@ def shift_scale_note(words: pd.DataFrame, corpus_a: str, corpus_b: str) -> str |
     ok = np.isfinite(shift) & np.isfinite(cade) & np.isfinite(ctx) & (ctx > 1e-9)
     if not ok.any():
         return None
-    r = float(np.median((2 * shift[ok] - cade[ok]) / ctx[ok]))
-    return (f"Combined method: shift = (word2vec shift + {r:.1f} × token-vector shift) / 2, and the noise "
-            f"likewise. The token vectors' distances are smaller; multiplying them by {r:.1f} (the ratio of "
-            "the two methods' typical noise) puts them on word2vec's scale, so both methods weigh alike. "
-            "A combined shift can therefore be larger than either method's own, even above 1.")
+    r = float(np.median((shift[ok] - w * cade[ok]) / ((1 - w) * ctx[ok])))
+    return (f"Combined method: shift = {w:g} × word2vec shift + {1 - w:g} × {r:.1f} × token-vector shift, and "
+            f"the noise likewise. The token vectors' distances are smaller; multiplying them by {r:.1f} (the "
+            "ratio of the two methods' typical noise) puts them on word2vec's scale. A combined shift can "
+            "therefore be larger than either method's own, even above 1.")
 
 
 #: Share of a corpus's documents that near-duplicates must reach for the word-shift warning: 10%, so

@@ -283,12 +283,12 @@ def test_shift_scale_note_reads_the_factor_back_from_the_rows() -> None:
     r = 7.25
     cade, ctx = np.array([0.6, 0.3, 0.2]), np.array([0.1, 0.04, 0.02])
     words = pd.DataFrame({"word": ["x", "y", "z"], "corpus_a": "a", "corpus_b": "b",
-                          "shift": (cade + r * ctx) / 2, "method": "combined", "shift_cade": cade,
+                          "shift": 0.7 * cade + 0.3 * r * ctx, "method": "combined", "shift_cade": cade,
                           "shift_contextual": ctx})
     note = shift_scale_note(words, "b", "a")  # either direction
-    assert note.startswith("Combined method: shift = (word2vec shift + 7.2 × token-vector shift) / 2")
+    assert note.startswith("Combined method: shift = 0.7 × word2vec shift + 0.3 × 7.2 × token-vector shift")
     # the first row recomputed from the sentence's factor
-    assert (cade[0] + 7.25 * ctx[0]) / 2 == pytest.approx(words["shift"].iloc[0])
+    assert 0.7 * cade[0] + 0.3 * 7.25 * ctx[0] == pytest.approx(words["shift"].iloc[0])
     assert shift_scale_note(words.assign(method="cade"), "a", "b") is None
     assert shift_scale_note(words, "a", "c") is None
     assert shift_scale_note(words.drop(columns="shift_contextual"), "a", "b") is None

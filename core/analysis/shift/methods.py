@@ -11,10 +11,10 @@ Methods (``WORD_METHODS``):
 * ``"cade"``: CADE averaged over trainings on random halves (:mod:`core.analysis.shift.ensemble`);
 * ``"contextual"``: prototypes of the bundled sentence model's token embeddings
   (:mod:`core.analysis.shift.contextual`);
-* ``"combined"``: both (:func:`scores.combine`): ``shift`` and ``noise`` are the two methods' means,
-  the token vectors' distances first put on word2vec's scale (times the ratio of the two methods'
-  median noise spread), so that ``shift − noise``, the ranking, weighs both methods alike; significance
-  from the Stouffer mean of their z-scores;
+* ``"combined"``: both (:func:`scores.combine`): ``shift`` and ``noise`` are the two methods' weighted
+  means (CADE 0.7, ``scores.COMBINED_WEIGHT``; the token vectors 0.3), the token vectors' distances
+  first put on word2vec's scale (times the ratio of the two methods' median noise spread), and
+  ``shift − noise`` is the ranking; significance from the Stouffer mean of their z-scores;
 * ``"auto"``: ``DEFAULT_METHOD`` when a transformer model is at hand, else ``"cade"``.
 
 Defaults, from ``python -m bench shift`` (planted changes in real Debian description corpora; the
@@ -23,19 +23,18 @@ held-out pairs graphics–sound, net–admin and text–utils; docs/BENCHMARKS.m
 
 * ``DEFAULT_METHOD = "combined"`` (what "auto" runs when the transformer model is at hand; CADE alone
   otherwise, e.g. with precomputed vectors): over the 72 planted words of the held-out pairs, ranked by
-  excess over noise, the share in the top 5 was 44 % for the combination, 42 % for the CADE ensemble
-  and 36 % for the contextual method (top 10: 51 %, 50 %, 50 %; median rank 10 for all three). The
-  margin is two planted words, within noise; the combination was kept because it is the best figure
-  and because its ranking depends far less on the seed (Spearman between two seeds 0.96, CADE 0.86,
-  contextual 0.98). Context swaps: the combination put 83 % (20–40 occurrences), 67 % (40–100) and 67 %
-  (100–300) in the top 5, CADE 67 %, 58 %, 83 %; sense mixtures (half the occurrences exchanged) reached
-  the top 5 in only 8–25 % of cases with every method. The cost is the contextual pass: half of the
-  model over every word of every corpus (cached afterwards).
+  excess over noise, the share in the top 5 was 49 % for the combination (CADE weighted 0.7, see
+  ``scores.COMBINED_WEIGHT``; 44 % with equal weights), 42 % for the CADE ensemble and 36 % for the
+  contextual method (top 10: 50 %, 50 %, 50 %; median rank 10 for all three). Its ranking also depends
+  less on the seed than CADE's (Spearman between two seeds 0.93, CADE 0.86, contextual 0.98). Context
+  swaps: the combination put 85 % (20–40 occurrences), 85 % (40–100) and 70 % (100–300) in the top 5,
+  CADE 67 %, 58 %, 83 %; sense mixtures (half the occurrences exchanged) reached the top 5 in only
+  5–30 % of cases with every method. The cost is the contextual pass: half of the model over every
+  word of every corpus (cached afterwards).
 * Graded change (SemEval-2020-style: planted shares 1, 0.75, 0.5 and 0.25 of a word's occurrences,
-  and as many stable targets; Spearman with the planted share over 48 targets per pair), measured
-  after the choices above and agreeing with them: on the development pair the combination ranked by
-  excess scored 0.57 (CADE 0.44, contextual 0.53); on the held-out pairs 0.64 (CADE 0.55, contextual
-  0.60; by raw shift 0.60, by z 0.62).
+  and as many stable targets; Spearman with the planted share over 48 targets per pair): on the
+  development pair the combination ranked by excess scored 0.58 (CADE 0.44, contextual 0.53); on the
+  held-out pairs 0.64 (CADE 0.55, contextual 0.60; the combination by raw shift 0.62, by z 0.62).
 * Ranking by ``excess`` (shift minus the word's own noise), not by z or raw shift: CADE's top 5 was
   48 % by excess, 44 % by z and 33 % by raw shift on the development pair (held out: 42 %, 36 %, 33 %);
   z favours frequent words, whose noise is tiny. Epochs: 20 (the automatic rule at this size) against
@@ -46,7 +45,7 @@ held-out pairs graphics–sound, net–admin and text–utils; docs/BENCHMARKS.m
 * Seed agreement of the CADE ranking (Spearman, words with 20+ occurrences in both corpora, held-out
   pair graphics–sound): 0.86 with three trainings averaged, 0.75 with one.
 * Not reached: the issue's aim of 80 % of planted words in the top 5. On these corpora (33,000–60,000
-  tokens, pairs that differ in topic so that many real words shift too) context swaps reach 58–83 %
+  tokens, pairs that differ in topic so that many real words shift too) context swaps reach 70–85 %
   and sense mixtures far less; the hit rates above are what a user can expect at this size.
 """
 

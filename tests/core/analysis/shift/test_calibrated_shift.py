@@ -22,7 +22,7 @@ from core.analysis.shift.contextual import (
     word_spans,
 )
 from core.analysis.shift.ensemble import pair_scores, split_halves, train_halves
-from core.analysis.shift.scores import combine
+from core.analysis.shift.scores import COMBINED_WEIGHT, combine
 from core.analysis.shift.usages import find_usages
 from core.exceptions import InputError, InsufficientDataError, ParameterError
 from core.load.tokens import tokenize
@@ -198,8 +198,19 @@ def test_combine_puts_both_methods_on_one_scale(planted_pair):
     for name in ("shift", "noise", "excess", "z", "q"):
         assert getattr(c_small.calibration, name) == pytest.approx(getattr(c.calibration, name))
     i, j, k = c.words.index("number"), s.words.index("number"), t.words.index("number")
-    assert c.calibration.shift[i] == pytest.approx((s.calibration.shift[j] + r * t.calibration.shift[k]) / 2)
-    assert c.calibration.noise[i] == pytest.approx((s.calibration.noise[j] + r * t.calibration.noise[k]) / 2)
+    w = c.params["weight"]
+    assert w == COMBINED_WEIGHT == 0.7
+    assert c.calibration.shift[i] == pytest.approx(w * s.calibration.shift[j] + (1 - w) * r * t.calibration.shift[k])
+    assert c.calibration.noise[i] == pytest.approx(w * s.calibration.noise[j] + (1 - w) * r * t.calibration.noise[k])
+    # the ranking is the weighted mean of each method's excess in units of its median noise spread
+    e = (w * s.calibration.excess / np.median(s.calibration.noise_sd))[j] + \
+        ((1 - w) * t.calibration.excess / np.median(t.calibration.noise_sd))[k]
+    assert c.calibration.excess[i] == pytest.approx(np.median(s.calibration.noise_sd) * e)
+    # equal weights give the plain mean; a weight outside [0, 1] is refused
+    half = combine(s, t, weight=0.5)
+    assert half.calibration.shift[i] == pytest.approx((s.calibration.shift[j] + r * t.calibration.shift[k]) / 2)
+    with pytest.raises(ParameterError, match="weight must be a number in"):
+        combine(s, t, weight=1.5)
     # the ranking figure is the shift beyond noise, as for each method alone
     assert c.calibration.excess == pytest.approx(c.calibration.shift - c.calibration.noise)
     # the rows say the factor, read back from their columns (t plays the token vectors' part here)
@@ -208,7 +219,7 @@ def test_combine_puts_both_methods_on_one_scale(planted_pair):
 
     rows = pd.DataFrame(_rows(c, {"cade": s, "contextual": t, "combined": c}, "combined", None, 0))
     assert shift_scale_note(rows, "games", "science").startswith(
-        f"Combined method: shift = (word2vec shift + {r:.1f} × token-vector shift) / 2")
+        f"Combined method: shift = 0.7 × word2vec shift + 0.3 × {r:.1f} × token-vector shift")
 
 
 # ----------------------------------------------------------------------------- contextual
