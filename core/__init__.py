@@ -294,6 +294,7 @@ _EXPORTS: dict[str, str] = {
     "k_occurrence_summary": "core.results.queries",
     "shift_ranking": "core.results.queries",
     "shift_statements": "core.results.queries",
+    "beyond_noise": "core.results.queries",
     "shift_duplicate_warnings": "core.results.queries",
     "shift_scale_note": "core.results.queries",
     "word_usages": "core.results.queries",

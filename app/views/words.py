@@ -1,7 +1,8 @@
 """Word shift page: words ranked by how differently two corpora use them beyond sampling noise, with
 each method's shift, the noise expected at the word's frequency and its q-value; a plain statement
-when no word stands out; a warning when near-duplicates make up a tenth or more of a corpus; a chosen word's usages (passages with the word marked), frequency and
-neighbours in each corpus side by side; its trajectory across three or more corpora."""
+when no word stands out; a warning when near-duplicates make up a tenth or more of a corpus; a chosen
+word's usages (passages with the word marked), frequency and neighbours in each corpus side by side;
+its trajectory across three or more corpora."""
 
 from __future__ import annotations
 
@@ -82,8 +83,8 @@ else:
         st.caption(md(scale_note))
     with table_tab:
         columns = [c for c in ("rank", "word", "shift", "noise", "beyond_noise", "q_value", "significant",
-                               "shift_cade",
-                               "shift_contextual", "freq_a", "freq_b", "neighbours_a", "neighbours_b")
+                               "shift_cade", "shift_contextual", "freq_a", "freq_b", "neighbours_a",
+                               "neighbours_b")
                    if c in ranking.columns and not (c.startswith("shift_") and ranking[c].isna().all())]
         st.dataframe(ranking[columns], hide_index=True, width="stretch", column_config={
             "shift": st.column_config.NumberColumn("shift", format="%.3f"),

@@ -75,10 +75,10 @@ def contract_tables(result: AnalysisResult) -> dict[str, pd.DataFrame]:
 
 
 def _words_table(words: pd.DataFrame) -> pd.DataFrame:
-    """``words.csv``: the result's words with ``beyond_noise = shift − noise``, the figure the rows of a
-    pair are ranked by (after the significant ones come first); empty where the noise is."""
-    beyond = pd.to_numeric(words["shift"], errors="coerce") - pd.to_numeric(words["noise"], errors="coerce")
-    return words.assign(beyond_noise=beyond)[list(WORDS_COLUMNS)].copy()
+    """``words.csv``: the result's words with ``beyond_noise`` (:func:`core.results.queries.beyond_noise`)."""
+    from core.results.queries import beyond_noise
+
+    return words.assign(beyond_noise=beyond_noise(words))[list(WORDS_COLUMNS)].copy()
 
 
 def write_summary(result: AnalysisResult, out_dir: str | os.PathLike) -> Path:

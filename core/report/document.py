@@ -308,12 +308,13 @@ def _spread(result: AnalysisResult) -> ReportSection:
         blocks)
 
 
-def _words(result: AnalysisResult, duplicates: Any = None) -> ReportSection:
+def _words(result: AnalysisResult, duplicates: Any) -> ReportSection:
     blocks: list[Any] = _skipped_note(result, "words")
     words = result.words
     if len(words):
         from core.report.ranking_charts import shift_bar_chart
         from core.results.queries import (
+            beyond_noise,
             shift_duplicate_warnings,
             shift_scale_note,
             shift_statements,
@@ -325,9 +326,8 @@ def _words(result: AnalysisResult, duplicates: Any = None) -> ReportSection:
             line = statements.get((a, b))
             if line is not None:
                 blocks.append(Verdict(line["statement"], tone="difference" if line["n_significant"] else "similar"))
-            if duplicates is not None:
-                for warning in shift_duplicate_warnings(duplicates, result.documents, (a, b), dashboard=False):
-                    blocks.append(Verdict(warning, heading="Near-duplicates", tone="warning"))
+            for warning in shift_duplicate_warnings(duplicates, result.documents, (a, b), dashboard=False):
+                blocks.append(Verdict(warning, heading="Near-duplicates", tone="warning"))
             beyond = rows[rows["significant"].astype(bool)]
             shown = beyond if len(beyond) else rows
             chart = shift_bar_chart(shown, top=20, title=(f"Words shifted beyond noise: {a} vs {b}" if len(beyond)
@@ -338,15 +338,13 @@ def _words(result: AnalysisResult, duplicates: Any = None) -> ReportSection:
                                              "two halves of one corpus; coloured: the shift beyond it, by which "
                                              "the words are ranked. Hover for frequencies and neighbours."
                                              + (" " + scale if (scale := shift_scale_note(words, a, b)) else "")))
-            rows = rows.assign(beyond_noise=pd.to_numeric(rows["shift"], errors="coerce")
-                               - pd.to_numeric(rows["noise"], errors="coerce"))
+            rows = rows.assign(beyond_noise=beyond_noise(rows))
             columns = ["word", "shift", "noise", "beyond_noise", "q_value", "shift_cade", "shift_contextual",
                        "freq_a", "freq_b", "neighbours_a", "neighbours_b"]
             columns = [c for c in columns if not (c.startswith("shift_") and rows[c].isna().all())]
             table = rows[columns].rename(columns={
                 "noise": "noise at this frequency", "beyond_noise": "shift − noise", "q_value": "q",
-                "shift_cade": "shift (word2vec)",
-                "shift_contextual": "shift (model's token vectors)", "freq_a": f"count in {a}",
+                "shift_cade": "shift (word2vec)", "shift_contextual": "shift (model's token vectors)", "freq_a": f"count in {a}",
                 "freq_b": f"count in {b}", "neighbours_a": f"neighbours in {a}",
                 "neighbours_b": f"neighbours in {b}"})
             blocks.append(TableBlock(table.head(30), caption=f"Word shifts, {a} vs {b}: shifted beyond noise "

@@ -32,6 +32,7 @@ from core.analysis.shift.ranking import _trajectory_cosines
 from core.exceptions import InputError, ParameterError
 
 __all__ = [
+    "beyond_noise",
     "display_sample",
     "k_occurrence_summary",
     "shift_duplicate_warnings",
@@ -176,9 +177,16 @@ def shift_ranking(words: pd.DataFrame, corpus_a: str, corpus_b: str, *, min_freq
     kept = kept.reset_index(drop=True)
     kept.insert(0, "rank", np.arange(1, len(kept) + 1))
     if "noise" in kept.columns:  # the figure the calibrated list is ranked by
-        kept.insert(list(kept.columns).index("noise") + 1, "beyond_noise",
-                    pd.to_numeric(kept["shift"], errors="coerce") - pd.to_numeric(kept["noise"], errors="coerce"))
+        kept.insert(list(kept.columns).index("noise") + 1, "beyond_noise", beyond_noise(kept))
     return kept
+
+
+def beyond_noise(words: pd.DataFrame) -> pd.Series:
+    """``shift − noise`` of each row of a words table: the figure the calibrated rows of a pair are
+    ranked by (after the significant ones come first); NaN where the noise is (analyses saved before
+    the calibration)."""
+    _require(words, ["shift", "noise"], "words")
+    return pd.to_numeric(words["shift"], errors="coerce") - pd.to_numeric(words["noise"], errors="coerce")
 
 
 def _vocab_index(word_vocab: pd.DataFrame, word: str) -> int:
@@ -386,13 +394,13 @@ def shift_duplicate_warnings(duplicates: Any, documents: pd.DataFrame, corpora: 
         raise ParameterError(f"min_share must be in (0, 1], got {min_share!r}")
     removable = duplicates.removable_by_corpus()
     sizes = documents["corpus"].astype(str).value_counts()
+    where = "see the Data page" if dashboard else "see “Distinctive words and near-duplicates”"
+    fix = ("keep one document per group on the Data page and analyse again" if dashboard
+           else "keep one document per group and analyse again")
     out = []
     for corpus in corpora:
         n, total = removable.get(str(corpus), 0), int(sizes.get(str(corpus), 0))
         if total and n / total >= min_share:
-            where = "see the Data page" if dashboard else "see “Distinctive words and near-duplicates”"
-            fix = ("keep one document per group on the Data page and analyse again" if dashboard
-                   else "keep one document per group and analyse again")
             out.append(f"{n:,} of the {total:,} documents of {corpus} ({n / total:.0%}) repeat other documents "
                        f"almost word for word (near-duplicates, {where}). Repeated text gives the words of "
                        "its template the same contexts many times over, so they can shift for that reason "

@@ -163,8 +163,8 @@ def combine(first: ShiftScores, second: ShiftScores, *, weight: float = COMBINED
 
     p = norm.sf(z)
     shift, noise = both("shift"), both("noise")
-    cal = Calibration(shift=shift, noise=noise, excess=shift - noise,
-                      noise_sd=np.sqrt(weight * c1.noise_sd[keep] ** 2 + (1 - weight) * (r * c2.noise_sd[other]) ** 2), z=z, p=p,
+    noise_sd = np.sqrt(weight * c1.noise_sd[keep] ** 2 + (1 - weight) * (r * c2.noise_sd[other]) ** 2)
+    cal = Calibration(shift=shift, noise=noise, excess=shift - noise, noise_sd=noise_sd, z=z, p=p,
                       q=np.asarray(adjust_pvalues(p, method="bh")))
     return ShiftScores(method="combined", corpus_a=first.corpus_a, corpus_b=first.corpus_b,
                        words=tuple(first.words[i] for i in keep), freq_a=first.freq_a[keep],
