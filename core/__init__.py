@@ -297,6 +297,8 @@ _EXPORTS: dict[str, str] = {
     "beyond_noise": "core.results.queries",
     "shift_duplicate_warnings": "core.results.queries",
     "shift_scale_note": "core.results.queries",
+    "function_words": "core.results.queries",
+    "function_word_note": "core.results.queries",
     "word_usages": "core.results.queries",
     "word_neighbours": "core.results.queries",
     "word_trajectory": "core.results.queries",

@@ -1,6 +1,7 @@
 """Word shift page: words ranked by how differently two corpora use them beyond sampling noise, with
 each method's shift, the noise expected at the word's frequency and its q-value; a plain statement
-when no word stands out; a warning when near-duplicates make up a tenth or more of a corpus; a chosen
+when no word stands out; a warning when near-duplicates make up a tenth or more of a corpus; a note
+naming the function words shifted beyond noise, and a box to list content words only; a chosen
 word's usages (passages with the word marked), frequency and neighbours in each corpus side by side;
 its trajectory across three or more corpora."""
 
@@ -14,6 +15,7 @@ from app.ui import chart, explain, read_only_banner, require_result, skipped
 from core.exceptions import CorpusCompassError
 from core.report.ranking_charts import shift_bar_chart
 from core.results.queries import (
+    function_word_note,
     shift_duplicate_warnings,
     shift_ranking,
     shift_scale_note,
@@ -55,6 +57,9 @@ min_freq = controls[1].number_input("Least occurrences in each corpus", min_valu
                                     max_value=100_000, value=stored_min, key="words_min_freq",
                                     help=f"The analysis kept words seen at least {stored_min} times in both.")
 top = controls[2].number_input("Words listed", 5, 500, 20, step=5, key="words_top")
+content_only = st.checkbox("Content words only", key="words_content_only",
+                           help="Leave English function words (“the”, “from”, “or”, …) out of the list and the "
+                                "chart. Their vectors follow the topic of the words around them.")
 a, b = pair
 stored_top = result.manifest.get("parameters", {}).get("words_top", 100)
 kept = "every scored word" if stored_top is None else f"the {int(stored_top)} most shifted words"
@@ -67,10 +72,14 @@ duplicates = cache.result_duplicates(result, state.result_token() or "shared")
 for warning in shift_duplicate_warnings(duplicates, result.documents, (a, b)):
     st.warning(md(warning), icon=":material/content_copy:")
 
-ranking = shift_ranking(result.words, a, b, min_freq=int(min_freq), top=int(top))
+ranking = shift_ranking(result.words, a, b, min_freq=int(min_freq), top=int(top), content_only=content_only)
 if ranking.empty:
-    st.info(f"No word occurs at least {int(min_freq)} times in both {md(a)} and {md(b)}; lower the filter.")
+    st.info(f"No {'content ' if content_only else ''}word occurs at least {int(min_freq)} times in both {md(a)} "
+            f"and {md(b)}; lower the filter.")
 else:
+    function_note = None if content_only else function_word_note(ranking)
+    if function_note:
+        st.info(md(function_note), icon=":material/info:")
     chart_tab, table_tab = st.tabs(["Chart", "Table with each method, the noise and the neighbours"])
     shown = ranking[ranking["significant"]] if "significant" in ranking and ranking["significant"].any() \
         else ranking

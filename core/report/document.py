@@ -315,6 +315,7 @@ def _words(result: AnalysisResult, duplicates: Any) -> ReportSection:
         from core.report.ranking_charts import shift_bar_chart
         from core.results.queries import (
             beyond_noise,
+            function_word_note,
             shift_duplicate_warnings,
             shift_scale_note,
             shift_statements,
@@ -330,6 +331,8 @@ def _words(result: AnalysisResult, duplicates: Any) -> ReportSection:
                 blocks.append(Verdict(warning, heading="Near-duplicates", tone="warning"))
             beyond = rows[rows["significant"].astype(bool)]
             shown = beyond if len(beyond) else rows
+            if note := function_word_note(shown.head(20), dashboard=False):
+                blocks.append(Verdict(note, heading="Function words"))
             chart = shift_bar_chart(shown, top=20, title=(f"Words shifted beyond noise: {a} vs {b}" if len(beyond)
                                                           else f"Largest shifts, none beyond noise: {a} vs {b}"))
             blocks.append(ChartBlock(_spec(chart),

@@ -11,6 +11,8 @@ tables and arrays lives here, as plain functions on DataFrames and arrays that t
   ``word_vectors`` and ``word_vocab`` without retraining (the same definitions as
   :func:`core.analysis.shift.ranking.neighbours` / ``trajectory``, which need the live model);
 - :func:`shift_statements`: one plain sentence per pair saying how many words shifted beyond noise;
+- :func:`function_word_note`: which of the words shifted beyond noise are English function words, and
+  why such a shift is one of context rather than meaning (:data:`FUNCTION_WORDS`);
 - :func:`word_usages`: a word's passages (keyword in context) in two corpora, from the stored texts;
 - :func:`k_occurrence_summary`: the N_k histogram counts of the stored pooled kNN graph.
 
@@ -23,6 +25,7 @@ neighbours are drawn only from words present in that corpus. Ties are broken by 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -34,6 +37,8 @@ from core.exceptions import InputError, ParameterError
 __all__ = [
     "beyond_noise",
     "display_sample",
+    "function_word_note",
+    "function_words",
     "k_occurrence_summary",
     "shift_duplicate_warnings",
     "shift_ranking",
@@ -128,8 +133,30 @@ def k_occurrence_summary(documents: pd.DataFrame, *, k: int) -> pd.DataFrame:
 # -------------------------------------------------------------------------------------- word shift
 
 
+#: Words of scikit-learn's English stop-word list that are not function words. The list (from the
+#: Glasgow IR group) was made for search and carries content words; its documentation warns of known
+#: issues. Named as function words, "system" or "fire" would mislead.
+_NOT_FUNCTION_WORDS = frozenset({
+    "amount", "back", "bill", "bottom", "call", "co", "con", "cry", "de", "describe", "detail", "done", "empty",
+    "fill", "find", "fire", "found", "front", "full", "get", "give", "go", "inc", "interest", "keep", "ltd",
+    "made", "mill", "move", "name", "part", "put", "re", "see", "serious", "show", "side", "sincere", "system",
+    "take", "thick", "thin", "top", "un", "whole"})
+
+
+@cache
+def function_words() -> frozenset[str]:
+    """English function words: articles, prepositions, pronouns, conjunctions, auxiliaries, numerals and
+    frequent adverbs, lower case as :func:`core.load.tokens.tokenize` writes them. scikit-learn's
+    English stop-word list less the 45 content words it carries (:data:`_NOT_FUNCTION_WORDS`): 273 words.
+    A maintained list rather than one written here; none for other languages is bundled, so in other
+    languages no word counts as one."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) - _NOT_FUNCTION_WORDS
+
+
 def shift_ranking(words: pd.DataFrame, corpus_a: str, corpus_b: str, *, min_freq: int = 20,
-                  top: int | None = 50) -> pd.DataFrame:
+                  top: int | None = 50, content_only: bool = False) -> pd.DataFrame:
     """The CADE shift list of one pair of corpora, words frequent enough in both, largest shift first.
 
     Parameters
@@ -143,6 +170,8 @@ def shift_ranking(words: pd.DataFrame, corpus_a: str, corpus_b: str, *, min_freq
         Least occurrences in *each* corpus (rarely seen words have noisy vectors).
     top : int or None
         Rows returned; None for all.
+    content_only : bool, default False
+        Leave out English function words (:func:`function_words`); ``rank`` then counts the others.
 
     Returns
     -------
@@ -172,6 +201,8 @@ def shift_ranking(words: pd.DataFrame, corpus_a: str, corpus_b: str, *, min_freq
     if "significant" not in kept.columns:
         kept = kept.sort_values(["_s", "word"], ascending=[False, True], kind="stable")
     kept = kept.drop(columns="_s")
+    if content_only:
+        kept = kept[~kept["word"].astype(str).isin(function_words())]
     if top is not None:
         kept = kept.head(top)
     kept = kept.reset_index(drop=True)
@@ -331,6 +362,49 @@ def shift_statements(words: pd.DataFrame) -> list[dict]:
 
     _require(words, ["corpus_a", "corpus_b"], "words")
     return pair_statements(words)
+
+
+#: Function words named in :func:`function_word_note` before "and N more".
+_NAMED_FUNCTION_WORDS = 8
+
+
+def function_word_note(ranking: pd.DataFrame, *, dashboard: bool = True) -> str | None:
+    """A plain note naming the English function words among the words shifted beyond noise, or None.
+
+    A word's vector in either method is made from the words around it. Function words ("from", "in",
+    "or") occur around every topic, so between corpora on different topics the words around them
+    change, and their vectors with them: the shift is beyond noise (the test is right: their contexts
+    did change) while their meaning did not. Seen on Debian graphics vs sound descriptions, where
+    "from", "an", "in" and "or" are among the 20 words shifted most beyond noise. The note says so
+    rather than hiding them: a function word can change for real (a grammatical change over time).
+
+    Parameters
+    ----------
+    ranking : DataFrame
+        Rows of one pair, with ``word`` and ``significant`` (:func:`shift_ranking`); the rows shown.
+    dashboard : bool, default True
+        Word the advice for the dashboard (its *Content words only* box) or, when False, for the report.
+    """
+    _require(ranking, ["word"], "ranking")
+    if "significant" not in ranking.columns:
+        return None
+    beyond = ranking.loc[ranking["significant"].fillna(False).astype(bool), "word"].astype(str)
+    found = [w for w in beyond if w in function_words()]
+    if not found:
+        return None
+    named = ", ".join(f"“{w}”" for w in found[:_NAMED_FUNCTION_WORDS])
+    if len(found) > _NAMED_FUNCTION_WORDS:
+        named += f" and {len(found) - _NAMED_FUNCTION_WORDS} more"
+    elif len(found) > 1:
+        head, _, last = named.rpartition(", ")
+        named = f"{head} and {last}"
+    subject = f"{named} {'is a function word' if len(found) == 1 else 'are function words'}"
+    advice = ("tick “Content words only” to list the other words" if dashboard
+              else "the table keeps them")
+    return (f"{subject} (English). A word's vector is made from the words around it, and function words "
+            "occur around every topic: between corpora on different topics the words around them change, "
+            "so they can shift beyond noise while their meaning stays the same. Read their usages before "
+            f"believing such a shift; {advice}.")
 
 
 def shift_scale_note(words: pd.DataFrame, corpus_a: str, corpus_b: str) -> str | None:

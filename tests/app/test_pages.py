@@ -9,6 +9,8 @@ import pytest
 from app.text import md
 from core.report.readings import format_p
 from core.results.queries import (
+    function_word_note,
+    function_words,
     k_occurrence_summary,
     shift_ranking,
     shift_statements,
@@ -228,6 +230,39 @@ def test_word_shift_page_warns_when_near_duplicates_fill_a_corpus(analysis_resul
     # the analysis as it was (fewer than 10% of games and of science): no such warning
     assert before.get("games", 0) < 0.10 * 220 and before.get("science", 0) < 0.10 * 220
     assert not any("repeat other documents" in plain(w.value) for w in open_page("words", analysis_result).warning)
+
+
+def test_word_shift_page_names_function_words_and_can_list_content_words_only(
+        analysis_result: AnalysisResult) -> None:
+    from dataclasses import replace
+
+    words = analysis_result.words.copy()
+    pair = words.index[(words["corpus_a"] == "games") & (words["corpus_b"] == "science")]
+    assert len(pair) >= 4
+    # two of the listed words become function words shifted beyond noise, as between corpora on
+    # different topics; the others keep their rows
+    present = set(words.loc[pair, "word"])
+    spare = [w for w in ("from", "within", "whereas") if w not in present][:2]
+    words.loc[pair[:2], "word"] = spare
+    words.loc[pair[:2], "significant"] = True
+    at = open_page("words", replace(analysis_result, words=words), token="with-function-words")
+    assert not at.exception
+    listed = at.dataframe[0].value["word"].tolist()
+    assert listed[:2] == spare
+    expected = function_word_note(shift_ranking(words, "games", "science", min_freq=5, top=20))
+    assert expected.startswith(f"“{spare[0]}” and “{spare[1]}” are function words (English).")
+    assert plain(md(expected)) in [plain(i.value) for i in at.info]
+    # ticked: the function words leave the list and the chart, the note goes, the ranks start at 1
+    at.checkbox(key="words_content_only").check().run()
+    assert not at.exception
+    content = at.dataframe[0].value
+    assert not set(content["word"]) & function_words()
+    assert content["word"].tolist() == shift_ranking(words, "games", "science", min_freq=5, top=20,
+                                                     content_only=True)["word"].tolist()
+    kept = [w for w in listed if w not in function_words()]
+    assert content["word"].tolist()[:len(kept)] == kept  # the same order, the function words left out
+    assert content["rank"].tolist() == list(range(1, len(content) + 1))
+    assert not any("function word" in plain(i.value) for i in at.info)
 
 
 def test_word_shift_page_when_the_corpora_were_too_small(analysis_result: AnalysisResult) -> None:

@@ -13,6 +13,8 @@ from core.analysis.shift.ranking import trajectory as model_trajectory
 from core.exceptions import InputError, ParameterError
 from core.results.queries import (
     display_sample,
+    function_word_note,
+    function_words,
     k_occurrence_summary,
     shift_duplicate_warnings,
     shift_ranking,
@@ -292,3 +294,50 @@ def test_shift_scale_note_reads_the_factor_back_from_the_rows() -> None:
     assert shift_scale_note(words.assign(method="cade"), "a", "b") is None
     assert shift_scale_note(words, "a", "c") is None
     assert shift_scale_note(words.drop(columns="shift_contextual"), "a", "b") is None
+
+
+def _with_function_words() -> pd.DataFrame:
+    words = ["from", "engine", "in", "sound", "an", "plugin", "or", "the", "with", "of", "to", "rare"]
+    n = len(words)
+    return pd.DataFrame({
+        "word": words, "corpus_a": ["a"] * n, "corpus_b": ["b"] * n,
+        "shift": np.linspace(0.9, 0.3, n), "noise": [0.1] * n, "freq_a": [50] * n, "freq_b": [40] * n,
+        "significant": [True] * (n - 1) + [False], "method": ["cade"] * n})
+
+
+def test_content_only_ranking_leaves_out_function_words_and_ranks_the_rest() -> None:
+    table = _with_function_words()
+    assert {"from", "in", "an", "or", "the", "with", "of", "to"} <= function_words()
+    assert not {"engine", "sound", "plugin", "rare"} & function_words()
+    # content words of scikit-learn's stop-word list are not function words
+    assert not {"system", "fire", "bill", "computer", "interest", "full", "top"} & function_words()
+    assert len(function_words()) == 273
+    full = shift_ranking(table, "a", "b", min_freq=10, top=None)
+    assert full["word"].tolist() == table["word"].tolist()  # stored order kept, nothing left out
+    content = shift_ranking(table, "a", "b", min_freq=10, top=None, content_only=True)
+    assert content["word"].tolist() == ["engine", "sound", "plugin", "rare"]
+    assert content["rank"].tolist() == [1, 2, 3, 4]
+    # ``top`` counts the rows after the function words are left out
+    assert shift_ranking(table, "a", "b", min_freq=10, top=2, content_only=True)["word"].tolist() == ["engine",
+                                                                                                      "sound"]
+
+
+def test_function_word_note_names_the_function_words_beyond_noise() -> None:
+    table = shift_ranking(_with_function_words(), "a", "b", min_freq=10, top=None)
+    note = function_word_note(table)
+    assert note.startswith("“from”, “in”, “an”, “or”, “the”, “with”, “of” and “to” are function words (English).")
+    assert "tick “Content words only” to list the other words" in note
+    four = function_word_note(table.head(5))
+    assert four.startswith("“from”, “in” and “an” are function words (English).")
+    one = function_word_note(table.head(2))
+    assert one.startswith("“from” is a function word (English).")
+    assert function_word_note(table.head(2), dashboard=False).endswith("the table keeps them.")
+    nine = pd.concat([table, table.assign(word="into")]).reset_index(drop=True)
+    assert "“to” and 9 more are function words" not in function_word_note(nine)
+    assert function_word_note(nine).startswith("“from”, “in”, “an”, “or”, “the”, “with”, “of”, “to” and 11 more "
+                                               "are function words")
+    # none named when they did not shift beyond noise, or when the table has no calibration
+    assert function_word_note(table.assign(significant=table["word"].isin(["engine", "sound"]))) is None
+    assert function_word_note(table.drop(columns="significant")) is None
+    with pytest.raises(InputError, match="word"):
+        function_word_note(table.drop(columns="word"))

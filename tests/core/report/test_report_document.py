@@ -206,3 +206,18 @@ def test_report_reads_for_people(result):
     for word in ("--skip", "text_column=", "n_empty_removed", "k_occurrence", "max_test_n"):
         assert word not in text, word
     assert "Distinctive words and near-duplicates" in html and "most distinctive words" in html
+
+
+def test_word_shift_section_names_the_function_words_shifted_beyond_noise():
+    from dataclasses import replace
+
+    base = _words_result(True)
+    assert "Function words" not in render_html_report(base)  # "engine" is a content word
+    words = base.words.assign(word=["from", "board"])
+    html = render_html_report(replace(base, words=words))
+    assert ('<p class="cc-verdict-heading">Function words</p><p>“from” is a function word (English). A '
+            "word&#x27;s vector is made from the words around it") in html
+    assert "the table keeps them" in html and "Content words only" not in html
+    # a function word that did not shift beyond noise is not named
+    quiet = render_html_report(replace(base, words=words.assign(word=["engine", "from"])))
+    assert "is a function word" not in quiet
