@@ -44,10 +44,20 @@ from core.load.tokens import tokenize, word_frequencies
 from core.results.queries import function_words
 
 
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    v = np.asarray(vectors, dtype=np.float64)
+    return v / np.maximum(np.linalg.norm(v, axis=2, keepdims=True), 1e-12)
+
+
+def _three(d):
+    """``M0, M1, M2`` of :func:`core.analysis.shift.calibrate.pairings` for a distance ``d(i, j)`` between
+    the halves A1, A2, B1, B2."""
+    return (d(0, 1) + d(2, 3)) / 2, (d(0, 2) + d(1, 3)) / 2, (d(0, 3) + d(1, 2)) / 2
+
+
 def _local(k: int):
     def pairings(vectors: np.ndarray):
-        v = np.asarray(vectors, dtype=np.float64)
-        u = v / np.maximum(np.linalg.norm(v, axis=2, keepdims=True), 1e-12)
+        u = _unit(vectors)
         n = u.shape[1]
         kk = min(k, n - 1)
         sims = [u[h] @ u[h].T for h in range(4)]
@@ -64,14 +74,13 @@ def _local(k: int):
             a, b = sims[i] * m, sims[j] * m
             return 1.0 - (a * b).sum(1) / np.maximum(np.sqrt((a * a).sum(1) * (b * b).sum(1)), 1e-12)
 
-        return (d(0, 1) + d(2, 3)) / 2, (d(0, 2) + d(1, 3)) / 2, (d(0, 3) + d(1, 2)) / 2
+        return _three(d)
     return pairings
 
 
 def _common_removed(r: int):
     def pairings(vectors: np.ndarray):
-        v = np.asarray(vectors, dtype=np.float64)
-        u = v / np.maximum(np.linalg.norm(v, axis=2, keepdims=True), 1e-12)
+        u = _unit(vectors)
 
         def d(i: int, j: int) -> np.ndarray:
             delta = u[j] - u[i]
@@ -81,7 +90,7 @@ def _common_removed(r: int):
                 delta = delta - (delta @ p.T) @ p
             return (delta * delta).sum(1) / 2
 
-        return (d(0, 1) + d(2, 3)) / 2, (d(0, 2) + d(1, 3)) / 2, (d(0, 3) + d(1, 2)) / 2
+        return _three(d)
     return pairings
 
 

@@ -12,7 +12,7 @@ tables and arrays lives here, as plain functions on DataFrames and arrays that t
   :func:`core.analysis.shift.ranking.neighbours` / ``trajectory``, which need the live model);
 - :func:`shift_statements`: one plain sentence per pair saying how many words shifted beyond noise;
 - :func:`function_word_note`: which of the words shifted beyond noise are English function words, and
-  why such a shift is one of context rather than meaning (:data:`FUNCTION_WORDS`);
+  why such a shift is one of context rather than meaning (:func:`function_words`);
 - :func:`word_usages`: a word's passages (keyword in context) in two corpora, from the stored texts;
 - :func:`k_occurrence_summary`: the N_k histogram counts of the stored pooled kNN graph.
 
