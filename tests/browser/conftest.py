@@ -76,6 +76,29 @@ class Server:
         self._log.close()
 
 
+RUNNING = "[data-testid='stStatusWidget']"
+
+
+def wait_idle(page, timeout: int = 120_000, settle: int = 300) -> None:
+    """Wait until Streamlit has finished the current script run and the page has stopped changing.
+
+    The running indicator appears only some time after a run starts, and a slow machine can show a page
+    half filled in with no indicator yet: so besides waiting for the indicator to go, this reads the
+    page's text until two reads ``settle`` ms apart agree with no indicator in between.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    page.wait_for_timeout(400)
+    previous = None
+    while True:
+        left = max(1, int((deadline - time.monotonic()) * 1000))
+        page.wait_for_function(f"() => !document.querySelector(\"{RUNNING}\")", timeout=left)
+        page.wait_for_timeout(settle)
+        text = page.locator("body").inner_text()
+        if text == previous and page.locator(RUNNING).count() == 0:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the page kept changing for {timeout / 1000:.0f} s")
+        previous = text
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, wait_idle
 
 SIZE = {"width": 1280, "height": 800}
 HEADINGS = {"Data": "Data", "Embed": "Embed and analyse", "Map": "Map", "Compare": "Compare corpora",
@@ -34,10 +34,7 @@ HEADINGS = {"Data": "Data", "Embed": "Embed and analyse", "Map": "Map", "Compare
 
 def _idle(page, timeout: int = 600_000) -> None:
     page.mouse.move(1275, 795)  # away from headings and buttons, whose hover states would show
-    page.wait_for_timeout(500)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                           timeout=timeout)
-    page.wait_for_timeout(1500)
+    wait_idle(page, timeout=timeout, settle=1500)
 
 
 def _go(page, title: str) -> None:

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ROOT, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -43,14 +43,6 @@ def _no_dialogs(page, dialogs: list[str]) -> None:
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
 
 
-def _idle(page, timeout: int = 120_000) -> None:
-    """Wait until Streamlit has finished the current script run."""
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
-    page.wait_for_timeout(300)
-
-
 HEADINGS = {"Data": "Data", "Embed": "Embed and analyse", "Map": "Map", "Compare": "Compare corpora",
             "Geometry": "Space geometry", "Models": "Compare models", "Word shift": "Word shift",
             "Report": "Report and share"}
@@ -60,7 +52,7 @@ def _go(page, title: str) -> None:
     """Open a page through the sidebar (same session) and wait until it has rendered."""
     page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
     page.get_by_role("heading", name=HEADINGS[title], exact=True).wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
 
 
 def _main_text(page) -> str:
@@ -74,7 +66,7 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
     _no_dialogs(page, dialogs)
     page.goto(server.url)
     page.get_by_role("heading", name="Data").wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
 
     # upload two CSV files at once: each becomes a corpus at once
     uploader = page.locator("[data-testid='stFileUploader']", has_text="Corpus files").first
@@ -82,7 +74,7 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
         {"name": "games.csv", "mimeType": "text/csv", "buffer": _csv(GAMES)},
         {"name": "science.csv", "mimeType": "text/csv", "buffer": _csv(SCIENCE)},
     ])
-    _idle(page)
+    wait_idle(page)
     # both files are loaded with no further click
     page.get_by_text("Loaded “games” (61 documents), “science” (60 documents).").wait_for(timeout=60_000)
     body = _main_text(page)
@@ -119,7 +111,7 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
     page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.8 * box["height"], steps=12)
     page.mouse.up()
     page.get_by_text(re.compile(r"of \d+ selected documents")).wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
 
     for title in ("Geometry", "Word shift", "Models"):
         _go(page, title)
@@ -131,7 +123,7 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
         page.get_by_role("button", name="documents.csv").click()
     path = tmp_path / "documents.csv"
     info.value.save_as(path)
-    _idle(page)
+    wait_idle(page)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -147,7 +139,7 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
         page.get_by_role("button", name="report.html").click()
     report = tmp_path / "report.html"
     info.value.save_as(report)
-    _idle(page)
+    wait_idle(page)
     assert XSS not in report.read_text(encoding="utf-8")  # escaped, never raw markup
     report_page = context.new_page()
     _no_dialogs(report_page, dialogs)
@@ -157,7 +149,7 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
 
     # save and share; the link opens read-only in a fresh browser context
     page.get_by_role("button", name="Save and share").click()
-    _idle(page)
+    wait_idle(page)
     link = page.locator("[data-testid='stCode'] code").first.inner_text().strip()
     assert re.fullmatch(re.escape(server.url) + r"/\?analysis=[A-Za-z0-9_-]{32}", link), link
     stored = sorted({p.stem for p in server.store.iterdir() if not p.name.startswith(".")})  # bundle + record
@@ -168,7 +160,7 @@ def test_upload_compare_download_share(chromium, server, tmp_path) -> None:
     _no_dialogs(viewer, dialogs)
     viewer.goto(link)
     viewer.get_by_role("heading", name="Compare corpora").wait_for(timeout=60_000)
-    _idle(viewer)
+    wait_idle(viewer)
     shown = _main_text(viewer)
     assert "Read-only view of an analysis opened from a shared link" in shown
     assert "We compared 'games' (61 documents) with 'science' (60 documents)" in shown
@@ -199,13 +191,13 @@ def test_a_running_analysis_can_be_cancelled(chromium, server) -> None:
     page.get_by_role("button", name="Load the sample corpora").click()
     # the Data page has finished (its last part, the near-duplicates of 3,842 documents, is listed)
     page.get_by_text(re.compile(r"documents form \d+ groups of near-duplicates")).first.wait_for(timeout=180_000)
-    _idle(page)
+    wait_idle(page)
     _go(page, "Embed")
     page.get_by_role("button", name="Run the analysis").click()
     page.get_by_text(re.compile(r"Embedding.*documents")).first.wait_for(timeout=120_000)
     page.get_by_role("button", name="Cancel").click()
     page.get_by_text("The analysis was cancelled").wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
     _go(page, "Compare")
     assert "No analysis yet" in _main_text(page)
     context.close()

@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import ROOT, Server
+from tests.browser.conftest import ROOT, Server, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -65,16 +65,10 @@ def fake_server(tmp_path_factory, chromium):
         srv.stop()
 
 
-def _idle(page, timeout: int = 120_000) -> None:
-    page.wait_for_timeout(400)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
-    page.wait_for_timeout(300)
-
-
 def _go(page, title: str) -> None:
     page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
     page.get_by_role("heading", name=HEADINGS[title], exact=True).first.wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
 
 
 def _main(page) -> str:
@@ -103,7 +97,7 @@ def test_upload_near_duplicates_readings_stale_notice_and_words(chromium, fake_s
     page = context.new_page()
     page.goto(fake_server.url)
     page.get_by_role("heading", name="Data", exact=True).wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
     assert "Nothing loaded yet: click Load the sample corpora, or choose files under Your files" in _main(page)
 
     # (2) two files chosen at once are both loaded, with no further click
@@ -113,7 +107,7 @@ def test_upload_near_duplicates_readings_stale_notice_and_words(chromium, fake_s
             {"name": "sound.csv", "mimeType": "text/csv", "buffer": _csv(SOUND)}])
     page.get_by_text("Loaded “graphics” (60 documents), “sound” (60 documents).").wait_for(timeout=60_000)
     page.get_by_text(re.compile(r"of 120 documents")).first.wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
     sidebar = page.locator("[data-testid='stSidebar']").inner_text()
     assert "graphics · 60 documents" in sidebar and "sound · 60 documents" in sidebar
     assert page.get_by_role("button", name="Add this corpus").count() == 0
@@ -122,7 +116,7 @@ def test_upload_near_duplicates_readings_stale_notice_and_words(chromium, fake_s
     # the inferred text column is shown, and can be changed afterwards
     assert "text column “text”" in data
     page.get_by_text("Columns of the uploaded files").click()
-    _idle(page)
+    wait_idle(page)
     assert page.get_by_text("Text column", exact=True).count() >= 2
 
     # (4) the templated boilerplate is one near-duplicate group, with its threshold stated
@@ -135,16 +129,16 @@ def test_upload_near_duplicates_readings_stale_notice_and_words(chromium, fake_s
     _go(page, "Embed")
     page.get_by_label("Second model to compare with (optional)", exact=True).fill("fast")
     page.keyboard.press("Enter")
-    _idle(page)
+    wait_idle(page)
     page.get_by_text("The model comparison will compare default with fast").wait_for(timeout=60_000)
     page.get_by_role("button", name="Run the analysis").click()
     page.get_by_text("The analysis is ready for these corpora and settings").wait_for(timeout=RUN_TIMEOUT_MS)
-    _idle(page)
+    wait_idle(page)
 
     # (3) the tests: effect sizes first, p-values in words, each floor stated; no p-value chart
     _go(page, "Compare")
     page.get_by_role("heading", name="Distinctive words").wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
     compare = _main(page)
     assert "smallest possible p" in compare.lower() and "(999 permutations)" in compare, compare[-2500:]
     assert "AUC = " in compare
@@ -172,7 +166,7 @@ def test_upload_near_duplicates_readings_stale_notice_and_words(chromium, fake_s
         page.get_by_role("button", name="report.html").click()
     report = tmp_path / "report.html"
     info.value.save_as(report)
-    _idle(page)
+    wait_idle(page)
     html = report.read_text(encoding="utf-8")
     assert "METHODS.md" not in html
     readable = context.new_page()
@@ -193,13 +187,13 @@ def test_upload_near_duplicates_readings_stale_notice_and_words(chromium, fake_s
     page.get_by_role("option", name="sound").click()
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Remove", exact=True).click()
-    _idle(page)
+    wait_idle(page)
     page.locator("[data-testid='stFileUploader']", has_text="Corpus files").first.locator(
         "input[type='file']").set_input_files([
             {"name": "graphics.csv", "mimeType": "text/csv", "buffer": _csv(GRAPHICS)},
             {"name": "other.csv", "mimeType": "text/csv", "buffer": _csv(_texts("libdevel", 60))}])
     page.get_by_text("Loaded “other” (60 documents).").wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
     for title in RESULT_PAGES:
         _go(page, title)
         shown = _main(page)
@@ -211,7 +205,7 @@ def test_upload_near_duplicates_readings_stale_notice_and_words(chromium, fake_s
         assert notice_y < title_y, title
     page.get_by_role("button", name="Rerun the analysis on the loaded corpora").click()
     page.get_by_text("The analysis is ready for these corpora and settings").wait_for(timeout=RUN_TIMEOUT_MS)
-    _idle(page)
+    wait_idle(page)
     for title in ("Compare", "Report"):
         _go(page, title)
         assert NOTICE not in _main(page)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ROOT, Server
+from tests.browser.conftest import ROOT, Server, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -96,12 +96,6 @@ def viewer(tmp_path_factory, chromium) -> Viewer:
             "zombie" in Path(f"/proc/{srv.server_pid}/status").read_text()  # SIGTERM reached the server
 
 
-def _idle(page, timeout: int = 120_000) -> None:
-    page.wait_for_timeout(400)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
-    page.wait_for_timeout(300)
-
-
 def _main_text(page) -> str:
     return page.locator("[data-testid='stMain']").inner_text()
 
@@ -109,7 +103,7 @@ def _main_text(page) -> str:
 def _go(page, title: str) -> None:
     page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
     page.get_by_role("heading", name=PAGES[title], exact=True).wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
 
 
 def _nothing_modifies(page, where: str) -> None:
@@ -127,7 +121,7 @@ def _open_every_page(chromium, viewer: Viewer, link: str, *, check: bool) -> Non
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(viewer.url + link)
     page.get_by_role("heading", name="Compare corpora").wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
     nav = page.locator("[data-testid='stSidebarNav']").inner_text()
     assert [t for t in PAGES if t in nav] == list(PAGES) and "Data" not in nav and "Embed" not in nav, nav
     for title in PAGES:
@@ -167,7 +161,7 @@ def _page_content(page, title: str, shown: str, link: str) -> None:
             page.get_by_role("button", name="documents.csv").click()
         rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_bytes().decode("utf-8-sig"))))
         assert len(rows) == 2 * N_DOCS and {r["corpus"] for r in rows} == {"games", "science"}
-        _idle(page)
+        wait_idle(page)
 
 
 def test_store_add_list_and_the_viewer_shows_it_on_every_page(chromium, viewer: Viewer, bundle: Path) -> None:
@@ -181,7 +175,7 @@ def test_store_add_list_and_the_viewer_shows_it_on_every_page(chromium, viewer: 
     page = context.new_page()
     page.goto(viewer.url)
     page.get_by_role("heading", name="Shared analyses").wait_for(timeout=60_000)
-    _idle(page)
+    wait_idle(page)
     text = page.locator("body").inner_text()
     assert "can be opened only with its own link" in text and analysis_id not in text
     assert "games" not in text and page.locator("[data-testid='stSidebarNav'] a").count() == 0
@@ -190,7 +184,7 @@ def test_store_add_list_and_the_viewer_shows_it_on_every_page(chromium, viewer: 
     for path in ("data", "embed"):
         page.goto(f"{viewer.url}/{path}{link}")
         page.get_by_role("heading", name="Compare corpora").wait_for(timeout=60_000)
-        _idle(page)
+        wait_idle(page)
         assert page.get_by_role("heading", name="Embed and analyse").count() == 0
         _nothing_modifies(page, f"/{path}")
     context.close()
@@ -241,7 +235,7 @@ def test_expired_deleted_unknown_and_malformed_links_each_get_their_page(chromiu
     for link, heading in cases.items():
         page.goto(viewer.url + link)
         page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
-        _idle(page)
+        wait_idle(page)
         shown = _main_text(page)
         assert "Ask the person who shared it for a new link" in shown or "not valid" in heading, shown
         if "expired" in heading:
