@@ -148,16 +148,21 @@ def _epochs_label(epochs, halves) -> str:
     return f"{epochs} epochs" if epochs is not None else "automatic epochs"
 
 
-def _ranks(scores, planted: set[str], by: str) -> list[int]:
-    """Rank of each planted word among the unplanted ones (1 = nothing unplanted above it)."""
-    order = scores.ranking(by)
+def _planted_ranks(order, planted: set[str]) -> list[tuple[str, int]]:
+    """Each planted word of ``order`` (best first) with its rank among the unplanted words (1 = nothing
+    unplanted above it)."""
     out, above = [], 0
     for w in order:
         if w in planted:
-            out.append(above + 1)
+            out.append((w, above + 1))
         else:
             above += 1
     return out
+
+
+def _ranks(scores, planted: set[str], by: str) -> list[int]:
+    """Rank of each planted word among the unplanted ones, in the order of ``scores.ranking(by)``."""
+    return [rank for _, rank in _planted_ranks(scores.ranking(by), planted)]
 
 
 def _summary(ranks: list[int]) -> str:
@@ -304,13 +309,8 @@ def _run(quick: bool, dev, held, *, do_controls: bool, raw: bool = False):
                         ranks = _ranks(sco, planted, by)
                         results.setdefault((*key, by), {}).setdefault(split, []).extend(ranks)
                     if split == "held out" and key in (cade_key, ctx_key) or key[0] == "combined":
-                        order = list(sco.ranking("excess"))
-                        above = 0
-                        for w in order:
-                            if w in planted:
-                                strata.setdefault((*key, stratum[w]), []).append(above + 1)
-                            else:
-                                above += 1
+                        for w, rank in _planted_ranks(sco.ranking("excess"), planted):
+                            strata.setdefault((*key, stratum[w]), []).append(rank)
     if raw:
         return {"results": [[list(k), v] for k, v in results.items()],
                 "strata": [[[k[0], k[1], list(k[2])], v] for k, v in strata.items()],

@@ -134,12 +134,9 @@ def _pair(split: str, a: str, b: str, seeds, out: dict, replicates: int) -> None
         for name, pairings in SETTINGS.items():
             _use(pairings)
             for method, sco in _scored(halves, a, b, sums[a], sums_b, ps).items():
-                above, entry = 0, out.setdefault((split, method, name), {})
-                for w in sco.ranking("excess"):
-                    if w in planted:
-                        entry.setdefault(stratum[w][0], []).append(above + 1)
-                    else:
-                        above += 1
+                entry = out.setdefault((split, method, name), {})
+                for w, rank in bs._planted_ranks(sco.ranking("excess"), planted):
+                    entry.setdefault(stratum[w][0], []).append(rank)
     if split == "held out":
         first, second = bs._halves_split(texts[a])
         halves = ens_module.train_halves({"h1": [tokenize(t) for t in first], "h2": [tokenize(t) for t in second]},
