@@ -308,7 +308,7 @@ def _run(quick: bool, dev, held, *, do_controls: bool, raw: bool = False):
                     for by in RANK_BY:
                         ranks = _ranks(sco, planted, by)
                         results.setdefault((*key, by), {}).setdefault(split, []).extend(ranks)
-                    if split == "held out" and key in (cade_key, ctx_key) or key[0] == "combined":
+                    if split == "held out" and (key in (cade_key, ctx_key) or key[0] == "combined"):
                         for w, rank in _planted_ranks(sco.ranking("excess"), planted):
                             strata.setdefault((*key, stratum[w]), []).append(rank)
     if raw:
