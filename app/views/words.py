@@ -108,6 +108,9 @@ else:
             "neighbours_a": f"neighbours in {a}", "neighbours_b": f"neighbours in {b}"})
 
 st.subheader("Usages and neighbours of a word in each corpus")
+st.caption("A word that took a new meaning in only some of its uses moves less than one that changed in all "
+           "of them, and can rank below words whose contexts merely follow the topic: type a word you "
+           "suspect to read its usages.")
 choices = ranking["word"].tolist() if not ranking.empty else []
 pick_col, type_col = st.columns(2)
 picked = pick_col.selectbox("A word from the list", choices or ["(none)"], key="words_pick")

@@ -180,6 +180,7 @@ def test_word_shift_page(analysis_result: AnalysisResult) -> None:
     statement = next(x for x in shift_statements(analysis_result.words)
                  if (x["corpus_a"], x["corpus_b"]) == ("games", "science"))["statement"]
     assert statement in plain(texts(at))
+    assert "took a new meaning in only some of its uses moves less" in plain(texts(at))
     usages = word_usages(analysis_result.documents, analysis_result.words, expected["word"].iloc[0],
                          "games", "science", k=5)
     assert at.get("html")[0].proto.body == usages.to_html()
