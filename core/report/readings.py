@@ -116,7 +116,7 @@ def evidence_table(tests: pd.DataFrame) -> pd.DataFrame:
             floor_text = "no floor (normal approximation)"
         else:
             question = f"do {row.reference} and {row.other} come from one distribution?"
-            floor_text = (f"{floor:.4g} ({int(round(1 / floor - 1)):,} permutations)" if floor is not None
+            floor_text = (f"{floor:.4g} ({round(1 / floor - 1):,} permutations)" if floor is not None
                           else "–")
         p = _finite(row.pvalue)
         p_text = format_p(p)
@@ -185,8 +185,8 @@ def geometry_readings(hubness_row: dict[str, Any] | None, spread_row: dict[str, 
         rows.append(_reading(
             f"IsoScore ({corpus})", "how evenly the documents use all dimensions of the space",
             "0 = all on one line, 1 = evenly in every direction; sentence embeddings usually 0.01–0.3", iso,
-            "" if iso is None else _level(iso, ((0.1, "the variance sits in a few directions (usual for "
-                                                      "sentence embeddings)"),
+            "" if iso is None else _level(iso, ((0.1, ("the variance sits in a few directions (usual for "
+                                                       "sentence embeddings)")),
                                                 (0.5, "moderately even spread")), "an even spread")))
         eee = _finite(s.get("eee"))
         rows.append(_reading(
@@ -216,8 +216,8 @@ def model_readings(comparison: dict[str, Any]) -> pd.DataFrame:
         "relative cosine", "mean cosine between a document's similarities to the anchors in each model",
         "−1 to 1; usually 0.8–1 even for quite different models, because both see the same broad topics",
         rc, "" if rc is None else _level(rc, ((0.8, "the models see the anchors quite differently"),
-                                              (0.95, "the broad structure agrees; read the kNN overlap for "
-                                                     "the detail")),
+                                              (0.95, ("the broad structure agrees; read the kNN overlap for "
+                                                      "the detail"))),
                                         "the models place documents relative to the anchors almost alike")))
     j = _finite(comparison.get("knn_jaccard"))
     shared = None if j is None else 2 * j / (1 + j)

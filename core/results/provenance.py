@@ -71,7 +71,7 @@ def input_differences(result: InputIdentity, current: InputIdentity) -> list[str
     if changed:
         out.append("changed since the analysis (other documents): " + ", ".join(changed))
     for key, label in SETTING_LABELS.items():
-        if key in result.settings and key in current.settings:
-            if _norm(result.settings[key]) != _norm(current.settings[key]):
-                out.append(f"the {label} was changed on the Embed page")
+        if (key in result.settings and key in current.settings
+                and _norm(result.settings[key]) != _norm(current.settings[key])):
+            out.append(f"the {label} was changed on the Embed page")
     return out

@@ -136,8 +136,8 @@ def test_choosing_a_numeric_text_column_afterwards_keeps_the_loaded_version(sess
     assert session.session_state["cc_corpora"]["numbers"].texts == ("alpha", "beta")
     _add(session, text_column="text")
     assert _errors(session) == [
-        "numbers.csv was kept as it was: column 'text' of numbers.csv holds no text (only numbers or other "
-        "non-text values); choose the column with the documents, one of ['text', 'label']"]
+        ("numbers.csv was kept as it was: column 'text' of numbers.csv holds no text (only numbers or other "
+         "non-text values); choose the column with the documents, one of ['text', 'label']")]
     assert session.session_state["cc_corpora"]["numbers"].texts == ("alpha", "beta")
     session.multiselect(key="remove_choice").set_value(["numbers"]).run()
     session.button(key="remove_button").click().run()
