@@ -135,6 +135,8 @@ def _analysis(page, out: Path, prefix: str, *, second: str | None, transform: st
     _go(page, "Word shift")
     _scroll_to(page, page.get_by_text("Pair of corpora"))
     page.screenshot(path=out / f"{prefix}words.png")
+    _scroll_to(page, page.get_by_role("heading", name="Usages and neighbours of a word in each corpus"))
+    page.screenshot(path=out / f"{prefix}words_usages.png")
 
 
 def main(out: Path) -> None:

@@ -144,6 +144,8 @@ def test_word_usages_from_stored_texts_with_neighbours() -> None:
     assert u.freq == {"b": 1, "a": 1}
     assert u.neighbours == {"b": ("Y",), "a": ("y",)}  # from the stored row, swapped for (b, a)
     assert "<mark>Play</mark> &lt;b&gt;now&lt;/b&gt;." in u.to_html()
+    # the neighbours row says what it lists, per corpus in the order asked
+    assert "<tr><td><i>nearest words:</i> Y</td><td><i>nearest words:</i> y</td></tr>" in u.to_html()
     with pytest.raises(ParameterError, match="no documents"):
         word_usages(docs, _words(), "play", "a", "c")
 
