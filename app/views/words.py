@@ -15,6 +15,7 @@ from app.ui import chart, explain, read_only_banner, require_result, skipped
 from core.exceptions import CorpusCompassError
 from core.report.ranking_charts import shift_bar_chart
 from core.results.queries import (
+    PARTIAL_CHANGE_NOTE,
     function_word_note,
     shift_duplicate_warnings,
     shift_ranking,
@@ -108,9 +109,7 @@ else:
             "neighbours_a": f"neighbours in {a}", "neighbours_b": f"neighbours in {b}"})
 
 st.subheader("Usages and neighbours of a word in each corpus")
-st.caption("A word that took a new meaning in only some of its uses moves less than one that changed in all "
-           "of them, and can rank below words whose contexts merely follow the topic: type a word you "
-           "suspect to read its usages.")
+st.caption(f"{PARTIAL_CHANGE_NOTE} Type a word you suspect to read its usages.")
 choices = ranking["word"].tolist() if not ranking.empty else []
 pick_col, type_col = st.columns(2)
 picked = pick_col.selectbox("A word from the list", choices or ["(none)"], key="words_pick")

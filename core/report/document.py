@@ -309,6 +309,8 @@ def _spread(result: AnalysisResult) -> ReportSection:
 
 
 def _words(result: AnalysisResult, duplicates: Any) -> ReportSection:
+    from core.results.queries import PARTIAL_CHANGE_NOTE
+
     blocks: list[Any] = _skipped_note(result, "words")
     words = result.words
     if len(words):
@@ -371,9 +373,8 @@ def _words(result: AnalysisResult, duplicates: Any) -> ReportSection:
         "called shifted (Dubossarsky et al. 2017 show why: frequency and sampling noise look like "
         "change). Word vectors: word2vec trained per corpus against one shared, frozen context matrix "
         "(CADE, Bianchi et al. 2020), averaged over several trainings; the model's token vectors, where "
-        "shown, average the embedding model's vector of each occurrence. A word that took a new meaning in "
-        "only some of its uses moves less than one that changed in all of them, and can rank below words "
-        "whose contexts merely follow the topic. Usages show the word in context.",
+        f"shown, average the embedding model's vector of each occurrence. {PARTIAL_CHANGE_NOTE} Usages "
+        "show the word in context.",
         blocks)
 
 

@@ -29,8 +29,8 @@ held-out pairs graphics–sound, net–admin and text–utils; docs/BENCHMARKS.m
   less on the seed than CADE's (Spearman between two seeds 0.93, CADE 0.86, contextual 0.98). Context
   swaps: the combination put 92 % (20–40 occurrences), 75 % (40–100) and 75 % (100–300) in the top 5
   (81 % of 36), CADE 67 %, 58 %, 83 %; sense mixtures (half the occurrences exchanged) reached the top 5
-  in only 0–25 % of cases with every method (the combination 17 % of 36). The cost is the contextual pass: half of the model over every
-  word of every corpus (cached afterwards).
+  in only 0–25 % of cases with every method (the combination 17 % of 36). The cost is the contextual
+  pass: half of the model over every word of every corpus (cached afterwards).
 * Graded change (SemEval-2020-style: planted shares 1, 0.75, 0.5 and 0.25 of a word's occurrences,
   and as many stable targets; Spearman with the planted share over 48 targets per pair): on the
   development pair the combination ranked by excess scored 0.58 (CADE 0.44, contextual 0.53); on the
