@@ -94,6 +94,16 @@ def _texts(name: str) -> list[str]:
     return texts
 
 
+def _prepared(names) -> tuple[dict, dict, dict, dict]:
+    """Per corpus name: its texts, their tokens, the word frequencies and the candidate words (20+
+    occurrences, the shift methods' ``min_freq``)."""
+    texts = {n: _texts(n) for n in names}
+    tokens = {n: [tokenize(t) for t in texts[n]] for n in names}
+    freqs = {n: word_frequencies(texts[n]) for n in names}
+    words = {n: sorted(w for w, c in freqs[n].items() if c >= 20) for n in names}
+    return texts, tokens, freqs, words
+
+
 def _feature_map(kernel: tuple[int, float] | None):
     """Random Fourier features (number, gamma) of the Gaussian kernel for ``measure="mmd"``, or None."""
     if kernel is None:
@@ -263,10 +273,7 @@ def _run(quick: bool, dev, held, *, do_controls: bool, raw: bool = False):
     ctx_layers = (1, 2, 3, 4, 6) if sweep else CTX_LAYERS
     names = sorted({n for pair in dev + held for n in pair})
     dev_names = {n for pair in dev for n in pair}
-    texts = {n: _texts(n) for n in names}
-    tokens = {n: [tokenize(t) for t in texts[n]] for n in names}
-    freqs = {n: word_frequencies(texts[n]) for n in names}
-    words = {n: sorted(w for w, c in freqs[n].items() if c >= 20) for n in names}
+    texts, tokens, freqs, words = _prepared(names)
     embed_seconds: dict = {}
     sums: dict = {}
     for n in names:
@@ -387,9 +394,7 @@ def _controls_raw(held, quick: bool, *, fp: bool, seeds) -> dict:
     warnings.simplefilter("ignore", CorpusCompassWarning)
     replicates = 2 if quick else 3
     names = sorted({n for pair in held for n in pair})
-    texts = {n: _texts(n) for n in names}
-    tokens = {n: [tokenize(t) for t in texts[n]] for n in names}
-    words = {n: sorted(w for w, c in word_frequencies(texts[n]).items() if c >= 20) for n in names}
+    texts, tokens, _, words = _prepared(names)
     layer, center = CTX_CHOSEN
     sums = {(n, layer): _sums(n, texts[n], words[n], layer) for n in names}
     out: dict = {"fp": {}, "seed_scores": {}}
@@ -495,10 +500,7 @@ def _measures_raw(part: str, quick: bool) -> dict:
     plant_seeds = (PLANT_SEEDS[:1] if quick else PLANT_SEEDS) if split == "dev" else HELD_PLANT_SEEDS
     layer = CTX_CHOSEN[0]
     names = sorted({n for pair in pairs for n in pair})
-    texts = {n: _texts(n) for n in names}
-    tokens = {n: [tokenize(t) for t in texts[n]] for n in names}
-    freqs = {n: word_frequencies(texts[n]) for n in names}
-    words = {n: sorted(w for w, c in freqs[n].items() if c >= 20) for n in names}
+    texts, tokens, freqs, words = _prepared(names)
     settings = [(m, None) for m in CTX_MEASURES] + [("mmd", k) for k in
                                                     (CTX_KERNELS if split == "dev" else (CTX_KERNEL_CHOSEN,))]
     kernels = sorted({k for _, k in settings}, key=repr)
@@ -587,10 +589,7 @@ def _graded_raw(part: str, quick: bool) -> dict:
     layer, center = CTX_CHOSEN
     out: list = []
     for a, b in pairs_run:
-        texts = {n: _texts(n) for n in (a, b)}
-        tokens = {n: [tokenize(t) for t in texts[n]] for n in (a, b)}
-        freqs = {n: word_frequencies(texts[n]) for n in (a, b)}
-        words = {n: sorted(w for w, c in freqs[n].items() if c >= 20) for n in (a, b)}
+        texts, tokens, freqs, words = _prepared((a, b))
         sums = {n: _sums(n, texts[n], words[n], layer) for n in (a, b)}
         for ps in seeds:
             chosen, gold = _graded_targets(a, b, freqs, ps)

@@ -40,7 +40,6 @@ from core.analysis.shift import contextual as ctx_module
 from core.analysis.shift import ensemble as ens_module
 from core.analysis.shift.calibrate import pairings as global_pairings
 from core.analysis.shift.scores import combine
-from core.load.tokens import tokenize, word_frequencies
 from core.results.queries import function_words
 
 
@@ -112,10 +111,7 @@ def _scored(halves, a, b, sums_a, sums_b, seed):
 
 def _pair(split: str, a: str, b: str, seeds, out: dict, replicates: int) -> None:
     layer = bs.CTX_CHOSEN[0]
-    texts = {n: bs._texts(n) for n in (a, b)}
-    tokens = {n: [tokenize(t) for t in texts[n]] for n in (a, b)}
-    freqs = {n: word_frequencies(texts[n]) for n in (a, b)}
-    words = {n: sorted(w for w, c in freqs[n].items() if c >= 20) for n in (a, b)}
+    texts, tokens, freqs, words = bs._prepared((a, b))
     sums = {n: bs._sums(n, texts[n], words[n], layer) for n in (a, b)}
     fw = function_words()
     halves = ens_module.train_halves({a: tokens[a], b: tokens[b]}, replicates=replicates, epochs=bs.CADE_CHOSEN,
@@ -138,9 +134,9 @@ def _pair(split: str, a: str, b: str, seeds, out: dict, replicates: int) -> None
                 for w, rank in bs._planted_ranks(sco.ranking("excess"), planted):
                     entry.setdefault(stratum[w][0], []).append(rank)
     if split == "held out":
-        first, second = bs._halves_split(texts[a])
-        halves = ens_module.train_halves({"h1": [tokenize(t) for t in first], "h2": [tokenize(t) for t in second]},
-                                         replicates=replicates, epochs=bs.CADE_CHOSEN, seed=3)
+        first, second = bs._halves_split(tokens[a])  # the same split as of the texts, tokenized once
+        halves = ens_module.train_halves({"h1": first, "h2": second}, replicates=replicates,
+                                         epochs=bs.CADE_CHOSEN, seed=3)
         g = sums[a].sums.shape[0]
         s1, s2 = bs._sub_sums(sums[a], list(range(0, g, 2))), bs._sub_sums(sums[a], list(range(1, g, 2)))
         for name, pairings in SETTINGS.items():
