@@ -90,8 +90,8 @@ class WordUsages:
         """Side-by-side table: per corpus, the frequency, the neighbours and the marked passages."""
         head = "".join(f"<th>{html.escape(c)} ({self.freq[c]:,} occurrence{'' if self.freq[c] == 1 else 's'})</th>"
                        for c in self.corpora)
-        neigh = "".join(f"<td><i>nearest words:</i> {html.escape(', '.join(self.neighbours[c]))}</td>"
-                        if self.neighbours.get(c) else "<td><i>nearest words:</i> –</td>" for c in self.corpora)
+        neigh = "".join(f"<td><i>nearest words:</i> {html.escape(', '.join(self.neighbours.get(c, ())) or '–')}</td>"
+                        for c in self.corpora)
         passages = "".join(
             "<td>" + ("".join(f"<p>{u.to_html()}</p>" for u in self.usages[c]) or "<p>–</p>") + "</td>"
             for c in self.corpora)
