@@ -309,6 +309,7 @@ def _spread(result: AnalysisResult) -> ReportSection:
 
 
 def _words(result: AnalysisResult, duplicates: Any) -> ReportSection:
+    from core.report.readings import format_p
     from core.results.queries import PARTIAL_CHANGE_NOTE
 
     blocks: list[Any] = _skipped_note(result, "words")
@@ -343,7 +344,8 @@ def _words(result: AnalysisResult, duplicates: Any) -> ReportSection:
                                              "two halves of one corpus; coloured: the shift beyond it, by which "
                                              "the words are ranked. Hover for frequencies and neighbours."
                                              + (" " + scale if (scale := shift_scale_note(words, a, b)) else "")))
-            rows = rows.assign(beyond_noise=beyond_noise(rows))
+            # q as people read it ("q < 0.001"), not in scientific notation
+            rows = rows.assign(beyond_noise=beyond_noise(rows), q_value=[format_p(q, "q") for q in rows["q_value"]])
             columns = ["word", "shift", "noise", "beyond_noise", "q_value", "shift_cade", "shift_contextual",
                        "freq_a", "freq_b", "neighbours_a", "neighbours_b"]
             columns = [c for c in columns if not (c.startswith("shift_") and rows[c].isna().all())]

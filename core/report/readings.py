@@ -51,14 +51,15 @@ def _finite(value: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def format_p(p: Any) -> str:
-    """A p-value as people read it: "p < 0.001", "p = 0.004", "p = 0.32"; "–" when missing."""
+def format_p(p: Any, name: str = "p") -> str:
+    """A p-value as people read it: "p < 0.001", "p = 0.004", "p = 0.32"; "–" when missing. ``name``
+    labels it otherwise, e.g. "q" for a false-discovery-rate q-value."""
     x = _finite(p)
     if x is None:
         return "–"
     if x < 0.001:
-        return "p < 0.001"
-    return f"p = {x:.3f}" if x < 0.01 else f"p = {x:.2f}"
+        return f"{name} < 0.001"
+    return f"{name} = {x:.3f}" if x < 0.01 else f"{name} = {x:.2f}"
 
 
 def p_floor(n_permutations: Any) -> float | None:

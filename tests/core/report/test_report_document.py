@@ -174,6 +174,9 @@ def test_word_shift_section_says_what_stands_out_and_shows_escaped_usages():
     assert "<mark>engine</mark> of &lt;i&gt;inference&lt;/i&gt;." in html
     assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
     assert "shift (model&#x27;s token vectors)" not in html  # a method that did not run has no column
+    # q in words (1e-5 here), as the tests' p-values are: no scientific notation in what people read
+    assert "<td>q &lt; 0.001</td>" in html
+    assert not re.search(r"\d\.?\d*e-\d", html.split('<section id="manifest">', 1)[0])
     nothing = render_html_report(_words_result(False))
     assert "No word stands out: none of the 2 words compared between a and b" in nothing
 
