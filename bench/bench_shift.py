@@ -36,6 +36,14 @@ unplanted content words of the same bands are stable targets (gold 0; as SemEval
 some of them shifted for real between these topically different corpora). The note gives Spearman
 between the score and the planted share over the 48 targets, the mean over the pairs (games–science
 with two planting seeds on the development side), then each pair.
+
+Larger corpora (parts ``graded:large:0`` and ``graded:large:1``; rows "larger corpora"): the same graded
+benchmark on two pairs of several Debian sections together, every document (290,000–340,000 tokens per
+pair, the size of a SemEval-2020 English downsample of about 150,000 tokens per period), with targets
+down to 5 occurrences (bands 5–10, 10–20, 20–40, 40–100, 100–300 in B; 80 targets per planting seed,
+two seeds) scored with min_freq 5. It checks that the defaults chosen at 33,000–60,000 tokens carry
+over to larger corpora and to rare words: CADE with the automatic epochs (11–13 at this size) and with
+20, Spearman per frequency band, and CADE's training time.
 """
 
 from __future__ import annotations
@@ -48,7 +56,7 @@ from scipy.stats import spearmanr
 
 from bench import shift_corpora as sc
 from core.analysis.shift.contextual import DEFAULT_GROUPS, UsageSums, contextual_scores, usage_sums
-from core.analysis.shift.ensemble import pair_scores, train_halves
+from core.analysis.shift.ensemble import ensemble_epochs, pair_scores, train_halves
 from core.analysis.shift.scores import combine
 from core.load.tokens import tokenize, word_frequencies
 
@@ -87,6 +95,8 @@ def _embedder():
 
 
 def _texts(name: str) -> list[str]:
+    if "+" in name:  # a larger corpus: the named corpora together, every document (no MAX_DOCS cap)
+        return [t for part in name.split("+") for t in sc.load(part)]
     texts = sc.load(name)
     if len(texts) > MAX_DOCS:
         order = sorted(range(len(texts)), key=lambda i: hashlib.sha256(f"shift:{name}:{i}".encode()).hexdigest())
@@ -94,13 +104,13 @@ def _texts(name: str) -> list[str]:
     return texts
 
 
-def _prepared(names) -> tuple[dict, dict, dict, dict]:
-    """Per corpus name: its texts, their tokens, the word frequencies and the candidate words (20+
-    occurrences, the shift methods' ``min_freq``)."""
+def _prepared(names, min_freq: int = 20) -> tuple[dict, dict, dict, dict]:
+    """Per corpus name: its texts, their tokens, the word frequencies and the candidate words
+    (``min_freq`` occurrences or more, the shift methods' ``min_freq``)."""
     texts = {n: _texts(n) for n in names}
     tokens = {n: [tokenize(t) for t in texts[n]] for n in names}
     freqs = {n: word_frequencies(texts[n]) for n in names}
-    words = {n: sorted(w for w, c in freqs[n].items() if c >= 20) for n in names}
+    words = {n: sorted(w for w, c in freqs[n].items() if c >= min_freq) for n in names}
     return texts, tokens, freqs, words
 
 
@@ -120,7 +130,7 @@ def _sums(name: str, texts: list[str], words: list[str], layer: int,
     extra = "" if kernel is None else f"\x01rff{kernel[0]}:{kernel[1]!r}"
     key = hashlib.sha256(("\x00".join(texts) + "\x01" + "\x00".join(words) + f"\x01{layer}" + extra).encode()
                          ).hexdigest()[:16]
-    path = sc.CACHE / f"{name}-{key}.npz"
+    path = sc.CACHE / f"{name.replace('+', '_')}-{key}.npz"
     if path.exists():
         z = np.load(path)
         return UsageSums(words=tuple(words), sums=z["sums"], counts=z["counts"], total=z["total"],
@@ -245,6 +255,8 @@ def _part(part: str, quick: bool) -> list[dict]:
         out = _run(quick, [], [HELD[int(part[5:])]], do_controls=False, raw=True)
     elif part.startswith("measures"):
         out = _measures_raw(part, quick)
+    elif part.startswith("graded:large:"):
+        out = _graded_large_raw(part, quick)
     elif part.startswith("graded:"):
         out = _graded_raw(part, quick)
     elif part == "fp":
@@ -553,17 +565,15 @@ GRADED_STABLE_PER_BAND = 8
 _BANDS = ((20, 40), (40, 100), (100, 300))
 
 
-def _graded_targets(a: str, b: str, freqs: dict, ps: int) -> tuple[list, dict]:
+def _graded_targets(a: str, b: str, freqs: dict, ps: int, bands=_BANDS, min_freq: int = 20) -> tuple[list, dict]:
     """Planted pairs with graded strengths, and the targets' gold change: the planted share of a word's
     occurrences (0 for the unplanted targets, drawn from the same pool and frequency bands)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     rng = np.random.default_rng([ps, 7, len(a), len(b)])
-    pairs = sc.choose_pairs(freqs[a], freqs[b], rng, n_per_bin=1, strengths=GRADED_STRENGTHS)
+    pairs = sc.choose_pairs(freqs[a], freqs[b], rng, n_per_bin=1, strengths=GRADED_STRENGTHS, bins=bands,
+                            min_freq=min_freq)
     gold = {w: st for x, y, st in pairs for w in (x, y)}
-    pool = [w for w, c in freqs[b].items() if sc._WORDLIKE.match(w) and w not in ENGLISH_STOP_WORDS
-            and freqs[a].get(w, 0) >= 20 and c >= 20 and w not in gold]
-    for lo, hi in _BANDS:
+    pool = [w for w in sc.content_words(freqs[a], freqs[b], min_freq) if w not in gold]
+    for lo, hi in bands:
         in_band = sorted(w for w in pool if lo <= freqs[b][w] < hi)
         for i in rng.permutation(len(in_band))[:GRADED_STABLE_PER_BAND]:
             gold[in_band[i]] = 0.0
@@ -610,25 +620,101 @@ def _graded_raw(part: str, quick: bool) -> dict:
     return {"graded": out}
 
 
+#: Larger corpora (several Debian sections together, every document: 290,000–340,000 tokens per pair,
+#: the size of a SemEval-2020 English downsample), for the graded benchmark only (part ``graded:large:<i>``).
+LARGE = [("net+admin+mail+web", "text+utils+graphics"), ("sound+libdevel", "net+admin")]
+#: Their frequency bands reach down to 5 occurrences, scored with min_freq 5.
+LARGE_BANDS = ((5, 10), (10, 20), (20, 40), (40, 100), (100, 300))
+LARGE_MIN_FREQ = 5
+#: CADE epochs tried at this size: the automatic rule (11–13 epochs here) and the 20 it gives below 180,000.
+LARGE_EPOCHS = (None, 20)
+
+
+def _graded_large_raw(part: str, quick: bool) -> dict:
+    """``graded:large:<i>``: the graded benchmark on a larger pair (:data:`LARGE`), targets down to 5
+    occurrences (min_freq 5), CADE with the automatic epochs and with 20; two planting seeds."""
+    import warnings
+
+    from core.exceptions import CorpusCompassWarning
+
+    warnings.simplefilter("ignore", CorpusCompassWarning)
+    a, b = LARGE[int(part.rsplit(":", 1)[1])]
+    replicates = 2 if quick else 3
+    layer, center = CTX_CHOSEN
+    texts, tokens, freqs, words = _prepared((a, b), min_freq=LARGE_MIN_FREQ)
+    sums = {n: _sums(n, texts[n], words[n], layer) for n in (a, b)}
+    out: list = []
+    for ps in PLANT_SEEDS[:1] if quick else PLANT_SEEDS:
+        chosen, gold = _graded_targets(a, b, freqs, ps, bands=LARGE_BANDS, min_freq=LARGE_MIN_FREQ)
+        texts_b, tokens_b, changed = sc.plant(texts[b], tokens[b], chosen, seed=ps)
+        sb = _planted_sums(sums[b], texts_b, changed, {w for w, g in gold.items() if g > 0}, layer)
+        ctx = contextual_scores(a, sums[a], b, sb, center=center, seed=ps, min_freq=LARGE_MIN_FREQ)
+        runs, seconds = {"contextual": ctx}, {}
+        for epochs in LARGE_EPOCHS:
+            t0 = time.perf_counter()
+            halves = train_halves({a: tokens[a], b: tokens_b}, replicates=replicates, epochs=epochs, seed=ps)
+            suffix = "" if epochs is None else f", {epochs} epochs"
+            seconds[f"cade{suffix}"] = time.perf_counter() - t0
+            cs = pair_scores(halves, a, b, min_freq=LARGE_MIN_FREQ)
+            runs[f"cade{suffix}"] = cs
+            runs[f"combined{suffix}"] = combine(cs, ctx)
+        scores = {}
+        for method, sco in runs.items():
+            index = {w: i for i, w in enumerate(sco.words)}
+            scores[method] = {by: {w: float(getattr(sco.calibration, by)[index[w]]) for w in gold if w in index}
+                              for by in RANK_BY}
+        n_tokens = sum(len(t) for t in tokens[a]) + sum(len(t) for t in tokens_b)
+        out.append({"pair": f"{a}–{b}", "seed": ps, "split": "larger corpora", "gold": gold, "scores": scores,
+                    "freq": {w: [freqs[a].get(w, 0), freqs[b].get(w, 0)] for w in gold},
+                    "tokens": n_tokens, "epochs": ensemble_epochs(n_tokens), "seconds": seconds})
+    return {"graded": out}
+
+
+def _spearman_gold(run: dict, method: str, by: str, keep=None) -> tuple[float, int]:
+    """Spearman between a run's scores and its gold shares, over the targets scored (and kept)."""
+    got = run["scores"].get(method, {}).get(by, {})
+    common = [w for w in run["gold"] if w in got and (keep is None or keep(w))]
+    return float(spearmanr([run["gold"][w] for w in common], [got[w] for w in common])[0]), len(common)
+
+
 def _graded_rows(parts: list) -> list[dict]:
     """Spearman with the gold share per method and ranking figure: mean over pairs, then each pair."""
     runs = [run for part in parts for run in part]
     rows = []
     methods = sorted({m for run in runs for m in run["scores"]})
-    for split in ("dev", "held out"):
+    for split in ("dev", "held out", "larger corpora"):
         chosen = [run for run in runs if run["split"] == split]
         if not chosen:
             continue
         for method in methods:
+            if not all(method in run["scores"] for run in chosen):
+                continue
             for by in RANK_BY:
-                rhos, ns = [], []
-                for run in chosen:
-                    got = run["scores"].get(method, {}).get(by, {})
-                    common = [w for w in run["gold"] if w in got]
-                    rhos.append(spearmanr([run["gold"][w] for w in common], [got[w] for w in common])[0])
-                    ns.append(len(common))
+                rhos, ns = zip(*(_spearman_gold(run, method, by) for run in chosen))
                 per_pair = ", ".join(f"{run['pair']} {r:.2f}" for run, r in zip(chosen, rhos))
                 rows.append({"case": f"{split}: graded change, {method}, by {by}", "n": int(np.sum(ns)),
                              "note": f"Spearman with the planted share {np.mean(rhos):.2f} (mean of "
                                      f"{len(rhos)}: {per_pair})"})
+        if split == "larger corpora":
+            rows.extend(_graded_band_rows(chosen))
+    return rows
+
+
+def _graded_band_rows(runs: list) -> list[dict]:
+    """The larger corpora by frequency band (the word's count in corpus B, as the targets were drawn),
+    and their CADE seconds."""
+    rows = []
+    for method in ("cade", "contextual", "combined"):
+        for by in ("excess", "shift"):
+            for lo, hi in LARGE_BANDS:
+                rhos, ns = zip(*(_spearman_gold(run, method, by, lambda w, run=run, lo=lo, hi=hi: lo <= run["freq"][w][1] < hi)
+                                 for run in runs))
+                rows.append({"case": f"larger corpora: graded change, {method}, by {by}, {lo}–{hi} occurrences",
+                             "n": int(np.sum(ns)), "note": f"Spearman with the planted share {np.nanmean(rhos):.2f} "
+                                                          f"(mean of {len(rhos)})"})
+    for run in runs:
+        secs = ", ".join(f"{k} {v:.0f} s" for k, v in run["seconds"].items())
+        rows.append({"case": f"larger corpora: {run['pair']} (seed {run['seed']}), {run['tokens']:,} tokens, "
+                             f"automatic epochs {run['epochs']}", "n": len(run["gold"]),
+                     "note": f"CADE training: {secs}"})
     return rows

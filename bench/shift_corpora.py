@@ -136,18 +136,26 @@ def _rewrite(text: str, old: list[str], new: list[str]) -> str:
 _WORDLIKE = re.compile(r"^[a-z][a-z-]{2,}$")
 
 
+def content_words(freq_a: dict, freq_b: dict, min_freq: int = 20) -> list[str]:
+    """Words that can be planted or serve as stable targets: lower-case words of three letters or more,
+    not in scikit-learn's English stop-word list, with ``min_freq`` occurrences or more in both corpora."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return [w for w, c in freq_b.items() if _WORDLIKE.match(w) and w not in ENGLISH_STOP_WORDS
+            and freq_a.get(w, 0) >= min_freq and c >= min_freq]
+
+
 def choose_pairs(freq_a: dict, freq_b: dict, rng: np.random.Generator, *, n_per_bin: int = 2,
-                 bins=((20, 40), (40, 100), (100, 300)), strengths=(1.0, 0.5)) -> list[tuple[str, str, float]]:
+                 bins=((20, 40), (40, 100), (100, 300)), strengths=(1.0, 0.5),
+                 min_freq: int = 20) -> list[tuple[str, str, float]]:
     """Target/donor pairs: ``n_per_bin`` per frequency bin and strength, all words distinct.
 
     Both words are content words (not in scikit-learn's English stop-word list: semantic-change
     benchmarks such as SemEval-2020 Task 1 test nouns and verbs), occur in the bin's range in B and at
-    least 20 times in A (so both are ranked), and the donor's count in B is within 30 % of the target's.
+    least ``min_freq`` times in A (so both are ranked), and the donor's count in B is within 30 % of
+    the target's.
     """
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    pool = [w for w, c in freq_b.items() if _WORDLIKE.match(w) and w not in ENGLISH_STOP_WORDS
-            and freq_a.get(w, 0) >= 20 and c >= 20]
+    pool = content_words(freq_a, freq_b, min_freq)
     used: set[str] = set()
     pairs = []
     for lo, hi in bins:

@@ -63,14 +63,34 @@ def test_calibrate_reference_values():
                          cross2=np.array([0.5, 0.2, 0.3]), replicates=1)
     cal = calibrate(dist, np.array([50, 50, 50]), neighbourhood=3)
     assert cal.shift.tolist() == pytest.approx([0.4, 0.2, 0.2])
-    assert cal.noise.tolist() == pytest.approx([0.1, 0.2, 0.1])
-    assert cal.excess.tolist() == pytest.approx([0.3, 0.0, 0.1])
+    # noise: each word's own within (0.1, 0.2, 0.1) shrunk halfway to the window's mean 0.4 / 3
+    mean = 0.4 / 3
+    assert cal.noise.tolist() == pytest.approx([0.05 + mean / 2, 0.1 + mean / 2, 0.05 + mean / 2])
+    assert cal.excess.tolist() == pytest.approx([0.35 - mean / 2, 0.1 - mean / 2, 0.15 - mean / 2])
     # null = cross2 - cross1 = [0.2, 0, 0.2]; rms over all three = sqrt(0.08 / 3)
     sd = np.sqrt(0.75) * np.sqrt(0.08 / 3)
     assert cal.noise_sd.tolist() == pytest.approx([sd] * 3)
+    # the test uses the word's own split-half excess shift − within = (0.3, 0, 0.1), not the shrunk one
     assert cal.z.tolist() == pytest.approx([0.3 / sd, 0.0, 0.1 / sd])
     assert cal.p.tolist() == pytest.approx(norm.sf(cal.z).tolist())
     assert (cal.q >= cal.p - 1e-15).all() and (cal.q <= 1).all()
+    # shrink=1: the noise is the word's own within-corpus distance; shrink=0: its neighbours' mean
+    own = calibrate(dist, np.array([50, 50, 50]), neighbourhood=3, shrink=1)
+    assert own.noise.tolist() == pytest.approx([0.1, 0.2, 0.1])
+    assert own.excess.tolist() == pytest.approx([0.3, 0.0, 0.1])
+    assert own.z.tolist() == pytest.approx(cal.z.tolist()) and own.q.tolist() == pytest.approx(cal.q.tolist())
+    pooled = calibrate(dist, np.array([50, 50, 50]), neighbourhood=3, shrink=0)
+    assert pooled.noise.tolist() == pytest.approx([mean] * 3)
+    # the window follows frequency: with two neighbours, the rarest word's noise pools the two rarest
+    near = calibrate(dist, np.array([10, 20, 400]), neighbourhood=2, shrink=0)
+    assert near.noise.tolist() == pytest.approx([0.15, 0.15, 0.15])
+    near = calibrate(dist, np.array([400, 20, 10]), neighbourhood=2, shrink=0)
+    assert near.noise.tolist() == pytest.approx([0.15, 0.15, 0.15])
+    near = calibrate(dist, np.array([10, 400, 20]), neighbourhood=2, shrink=0)
+    assert near.noise.tolist() == pytest.approx([0.1, 0.15, 0.1])
+    for bad in (-0.1, 1.5, True, "half"):
+        with pytest.raises(ParameterError, match="shrink"):
+            calibrate(dist, np.array([50, 50, 50]), shrink=bad)
     with pytest.raises(ParameterError, match="neighbourhood"):
         calibrate(dist, np.array([50, 50, 50]), neighbourhood=1)
     with pytest.raises(InputError, match="shape"):

@@ -142,11 +142,16 @@ def test_contextual_scores_measures_find_a_planted_mixture():
         assert sco.params["measure"] == measure
     base = contextual_scores("a", a, "b", b, halvings=8)
     assert base.params["measure"] == "prototype"  # the default is unchanged
-    # apd and apd_norm rank by the same excess and z; only the raw shift differs
+    # apd and apd_norm have the same split-half excess (shift − within) and z; the raw shift differs
     x = contextual_scores("a", a, "b", b, measure="apd", halvings=8)
     y = contextual_scores("a", a, "b", b, measure="apd_norm", halvings=8)
-    assert x.calibration.excess == pytest.approx(y.calibration.excess, abs=1e-12)
+
+    def own_excess(s):
+        return (s.distances.cross1 + s.distances.cross2) / 2 - s.distances.within
+
+    assert own_excess(x) == pytest.approx(own_excess(y), abs=1e-12)
     assert x.calibration.z == pytest.approx(y.calibration.z, abs=1e-9)
+    assert not np.allclose(x.calibration.shift, y.calibration.shift)
     with pytest.raises(ParameterError, match="measure"):
         contextual_scores("a", a, "b", b, measure="wasserstein")
     with pytest.raises(ParameterError, match="centred"):
