@@ -26,6 +26,9 @@ method, top 5: 49 % with the distance in use, 26–33 % with the local measure, 
 shift removed, none above). The local measure does take function words out of the top 20 on the
 development pair (combined: 7 → 2) but not on the held-out pairs (3.7 → 4.0 to 4.3). The distance in
 use stays; the dashboard and the report name the function words instead (``function_word_note``).
+These figures were measured with the noise of that date, the word's own split-half distance; the
+ranking's noise has since been shrunk towards the word's frequency neighbours (``calibrate.NOISE_SHRINK``,
+2026-12-06) and this comparison was not rerun.
 """
 
 from __future__ import annotations

@@ -29,8 +29,9 @@ from core.results.queries import (
 st.title("Word shift")
 explain("Each corpus is split at random into two halves, several times over, and a word is measured in "
         "every half. **Shift** = 1 − cosine between the word's vectors in the two corpora (0 = used the "
-        "same way). **Noise** = the shift the same word shows between two halves of *one* corpus: what "
-        "sampling alone produces at its frequency. A word is listed as shifted only when its shift "
+        "same way). **Noise** = the shift the same word shows between two halves of *one* corpus, averaged "
+        "half and half with that of the words of similar frequency: what sampling alone produces at its "
+        "frequency. A word is listed as shifted only when its shift "
         "exceeds that noise beyond chance (**q** ≤ 0.05, false discovery rate 5%), so rare words and "
         "function words with varied contexts do not fill the list. Words are ranked by **shift − noise**; "
         "in the chart the grey part of a bar is the noise and the coloured part the shift beyond it. "

@@ -340,8 +340,9 @@ def _words(result: AnalysisResult, duplicates: Any) -> ReportSection:
                                                           else f"Largest shifts, none beyond noise: {a} vs {b}"))
             blocks.append(ChartBlock(_spec(chart),
                                      caption="Shift = 1 − cosine between the word's vectors in the two "
-                                             "corpora. Grey: the noise, the shift the same word shows between "
-                                             "two halves of one corpus; coloured: the shift beyond it, by which "
+                                             "corpora. Grey: the noise, the shift the same word (averaged with "
+                                             "words of its frequency) shows between two halves of one "
+                                             "corpus; coloured: the shift beyond it, by which "
                                              "the words are ranked. Hover for frequencies and neighbours."
                                              + (" " + scale if (scale := shift_scale_note(words, a, b)) else "")))
             # q as people read it ("q < 0.001"), not in scientific notation
@@ -370,10 +371,11 @@ def _words(result: AnalysisResult, duplicates: Any) -> ReportSection:
         "Word shift",
         "Words ranked by how differently the corpora use them, beyond what sampling alone produces. Each "
         "corpus is split at random into halves several times; a word's shift between the corpora is "
-        "compared with its shift between two halves of one corpus (the noise at its frequency), and "
-        "only words whose shift exceeds the noise after a false-discovery-rate control (q ≤ 0.05) are "
-        "called shifted (Dubossarsky et al. 2017 show why: frequency and sampling noise look like "
-        "change). Word vectors: word2vec trained per corpus against one shared, frozen context matrix "
+        "compared with its own shift between two halves of one corpus, and only words whose shift "
+        "exceeds it after a false-discovery-rate control (q ≤ 0.05) are called shifted (Dubossarsky et "
+        "al. 2017 show why: frequency and sampling noise look like change). Words are ranked by shift "
+        "minus noise, the noise being the word's own figure between halves averaged half and half with "
+        "that of words of similar frequency. Word vectors: word2vec trained per corpus against one shared, frozen context matrix "
         "(CADE, Bianchi et al. 2020), averaged over several trainings; the model's token vectors, where "
         f"shown, average the embedding model's vector of each occurrence. {PARTIAL_CHANGE_NOTE} Usages "
         "show the word in context.",

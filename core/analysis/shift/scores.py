@@ -125,7 +125,8 @@ class ShiftScores:
 #: Chosen on the development pair of ``python -m bench shift`` (games–science, two planting seeds;
 #: weights 0.4–0.9): 0.7 had the best graded-change Spearman (0.576; 0.5: 0.565, 0.9: 0.519) and the
 #: second-best top-5 hit rate (50 %; 0.5: 42 %, 0.9: 54 %). Held out afterwards: top 5 49 % against 44 %
-#: with equal weights, graded Spearman 0.637 against 0.635.
+#: with equal weights, graded Spearman 0.637 against 0.635. (Chosen while the noise was the word's own
+#: split-half distance alone; see ``calibrate.NOISE_SHRINK`` for the shrunk noise that came after.)
 COMBINED_WEIGHT = 0.7
 
 

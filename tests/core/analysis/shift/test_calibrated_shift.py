@@ -21,7 +21,13 @@ from core.analysis.shift.contextual import (
     usage_sums,
     word_spans,
 )
-from core.analysis.shift.ensemble import pair_scores, split_halves, train_halves
+from core.analysis.shift.ensemble import (
+    EPOCH_TOKENS,
+    ensemble_epochs,
+    pair_scores,
+    split_halves,
+    train_halves,
+)
 from core.analysis.shift.scores import COMBINED_WEIGHT, combine
 from core.analysis.shift.usages import find_usages
 from core.exceptions import InputError, InsufficientDataError, ParameterError
@@ -176,6 +182,17 @@ def test_two_halves_of_one_corpus_flag_at_most_five_percent():
     assert len(scores) > 300
     assert (scores.calibration.q <= 0.05).mean() <= 0.05
     assert (scores.calibration.p <= 0.05).mean() <= 0.10
+
+
+def test_ensemble_epochs_reference_values():
+    # 20 epochs up to EPOCH_TOKENS / 20 = 400,000 compass tokens, then a budget of 8 million token passes
+    assert EPOCH_TOKENS == 8_000_000
+    assert [ensemble_epochs(n) for n in (0, 1_000, 60_000, 343_297, 400_000)] == [20] * 5
+    assert ensemble_epochs(400_001) == 20  # ceil(19.99...) = 20
+    assert ensemble_epochs(421_053) == 19
+    assert [ensemble_epochs(n) for n in (500_000, 800_000, 1_600_000, 50_000_000)] == [16, 10, 5, 5]
+    epochs = [ensemble_epochs(n) for n in range(100_000, 3_000_000, 50_000)]
+    assert epochs == sorted(epochs, reverse=True)  # fewer passes for more text, never more
 
 
 def test_split_halves_is_seeded_and_balanced():
