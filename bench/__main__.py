@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown topic(s) {unknown}; choose from {available_topics()}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    tables = 0
     for topic in topics:
         module = importlib.import_module(f"bench.bench_{topic}")
         print(f"== {topic}", file=sys.stderr, flush=True)
@@ -84,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             "rows": rows,
         }
         (RESULTS / f"{topic}.json").write_text(json.dumps(entry, indent=1, default=float))
+        tables += 1
         for row in rows:
             print("  " + "  ".join(f"{c}={_fmt(row.get(c))}" for c in COLUMNS if row.get(c) is not None))
+    if not tables:  # nothing new to render
+        return 0
     results = {p.stem: json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))}
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(render(results))

@@ -57,7 +57,7 @@ from scipy.stats import spearmanr
 
 from bench import shift_corpora as sc
 from core.analysis.shift.contextual import DEFAULT_GROUPS, UsageSums, contextual_scores, usage_sums
-from core.analysis.shift.ensemble import pair_scores, train_halves
+from core.analysis.shift.ensemble import ensemble_epochs, pair_scores, train_halves
 from core.analysis.shift.scores import combine
 from core.load.tokens import tokenize, word_frequencies
 
@@ -676,13 +676,12 @@ def _graded_large_raw(part: str, quick: bool) -> dict:
 
 
 def _former_epochs(documents) -> int:
-    """Epochs of the former rule, ``ceil(3.6M / compass tokens)`` clipped to [5, 20], the compass tokens
-    counted as :func:`train_halves` counts them (words with 5+ occurrences in all the text)."""
-    from collections import Counter
+    """Epochs of the former rule (a budget of :data:`FORMER_EPOCH_TOKENS`), the compass tokens counted
+    as :func:`train_halves` counts them (its vocabulary, ``min_count=5``, over all the text)."""
+    from core.analysis.shift.w2v import build_vocabulary
 
-    counts = Counter(t for doc in documents for t in doc)
-    n = sum(c for c in counts.values() if c >= 5)
-    return int(min(20, max(5, -(-FORMER_EPOCH_TOKENS // n))))
+    n = int(build_vocabulary(documents, min_count=5).counts.sum())
+    return ensemble_epochs(n, budget=FORMER_EPOCH_TOKENS)
 
 
 def _spearman_gold(run: dict, method: str, by: str, keep=None) -> tuple[float, int]:

@@ -191,6 +191,8 @@ def test_ensemble_epochs_reference_values():
     assert ensemble_epochs(400_001) == 20  # ceil(19.99...) = 20
     assert ensemble_epochs(421_053) == 19
     assert [ensemble_epochs(n) for n in (500_000, 800_000, 1_600_000, 50_000_000)] == [16, 10, 5, 5]
+    # another budget: the former rule's 3.6 million token passes gave 12 and 14 epochs at these sizes
+    assert [ensemble_epochs(n, budget=3_600_000) for n in (300_001, 257_143, 180_000)] == [12, 14, 20]
     epochs = [ensemble_epochs(n) for n in range(100_000, 3_000_000, 50_000)]
     assert epochs == sorted(epochs, reverse=True)  # fewer passes for more text, never more
 
