@@ -96,7 +96,7 @@ def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="words listed per pair of corpora in words.csv and the report (100; 'all' lists "
                         "every scored word)")
     p.add_argument("--words-min-freq", type=int, default=20, metavar="N",
-                   help="least occurrences in both corpora for a word to be scored (20)")
+                   help="least occurrences in both corpora for a word to be scored (20; at least 2)")
     p.add_argument("--words-method", default="auto", choices=method_ids("word_method"),
                    help="word shift method: " + choices_help("word_method") + " (default: auto)")
     p.add_argument("--vectors", nargs="+", metavar="NPY",

@@ -153,7 +153,7 @@ with right:
         k = st.number_input("k (neighbours for hubness and kNN overlap)", 1, 100, 10, key="k")
         n_permutations = st.number_input("Permutations per test", 99, 9999, 999, step=100,
                                          key="n_permutations")
-        words_min_freq = st.number_input("Word shift: least occurrences in both corpora", 1, 1000, 20,
+        words_min_freq = st.number_input("Word shift: least occurrences in both corpora", 2, 1000, 20,
                                          key="words_min_freq")
         words_method = st.selectbox(
             "Word shift: method", list(WORD_METHOD_LABELS), format_func=WORD_METHOD_LABELS.get,

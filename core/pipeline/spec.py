@@ -87,7 +87,8 @@ class Analysis:
     reduction_max_full_n : int
         Largest pooled size for an exact (full-matrix) hubness reduction (5,000).
     words_min_freq, words_top, words_neighbours
-        Word shift: least occurrences in both corpora (20), words per pair (100; None = every scored
+        Word shift: least occurrences in both corpora (20; at least 2, so that a word can occur in
+        both random halves of each corpus that calibrate its noise), words per pair (100; None = every scored
         word), neighbours (5).
     words_method : str
         Word shift method, one of ``core.methods.method_ids("word_method")`` ("auto": the
@@ -238,7 +239,7 @@ def _validate(spec: Analysis) -> None:
     get_method("anchor", spec.anchor_method, parameter="anchor_method")
     for name, low in (("k", 1), ("n_anchors", 1), ("n_permutations", 1), ("max_test_n", 10),
                       ("map_max_points", 10), ("umap_n_neighbors", 2), ("n_extremes", 1), ("n_hubs", 1),
-                      ("reduction_max_full_n", 10), ("words_min_freq", 1),
+                      ("reduction_max_full_n", 10), ("words_min_freq", 2),
                       ("words_neighbours", 0), ("w2v_dim", 1), ("w2v_window", 1), ("w2v_negative", 1),
                       ("w2v_min_count", 1), ("seed", 0)):
         _check_int(spec, name, low)

@@ -161,7 +161,8 @@ def test_compare_with_precomputed_vectors_loads_no_model(tmp_path, capsys):
     (["--analyses", "depth,nope"], "--analyses: unknown 'nope'"),
     (["--transforms", "rotate"], "transforms: unknown 'rotate'"),
     (["--k", "0"], "k must be an integer >= 1"),
-    (["--words-min-freq", "0"], "words_min_freq must be an integer >= 1"),
+    (["--words-min-freq", "0"], "words_min_freq must be an integer >= 2"),
+    (["--words-min-freq", "1"], "words_min_freq must be an integer >= 2"),
     (["--text-column", "no_such_column"], "no_such_column"),
 ])
 def test_bad_options_exit_2_with_one_line(tmp_path, capsys, extra, match):
