@@ -45,6 +45,13 @@ two seeds) scored with min_freq 5. It checks that the defaults chosen at 33,000�
 over to larger corpora and to rare words: CADE with the automatic epochs (20 at this size) and with the
 former rule's (a budget of 3.6 million token passes: 12–14 epochs here), Spearman per frequency band,
 and CADE's training time.
+
+Settings (parts ``settings:dev``, ``settings:held:0``, ``settings:held:1``, ``settings:held:2``; rows
+"settings", ``bench/bench_shift_settings.py``): CADE's dimension (50, 100, 200; ``min_freq`` 20) and the
+frequency floor ``min_freq`` (10, 15, 20, 30; 100 dimensions), on the same planted words and graded
+targets, for CADE and the combination: top-5 hit rates by kind, graded Spearman, words scored per pair.
+Every planted word occurs 20 times or more in both corpora, so a lower floor only adds competing
+words; at 30 some planted words and graded targets are not scored, and the row says so.
 """
 
 from __future__ import annotations
@@ -256,6 +263,10 @@ def _part(part: str, quick: bool) -> list[dict]:
         out = _run(quick, [], [HELD[int(part[5:])]], do_controls=False, raw=True)
     elif part.startswith("measures"):
         out = _measures_raw(part, quick)
+    elif part.startswith("settings:"):
+        from bench import bench_shift_settings
+
+        out = bench_shift_settings.raw(part, quick)
     elif part.startswith("graded:large:"):
         out = _graded_large_raw(part, quick)
     elif part.startswith("graded:"):
@@ -340,7 +351,8 @@ def _run(quick: bool, dev, held, *, do_controls: bool, raw: bool = False):
     rows = _rows(results, strata, seconds)
     if do_controls:
         _log(rows)
-        rows.extend(_controls(held[:CONTROL_PAIRS], tokens, texts, sums, replicates))
+        controls = _controls_raw(held[:CONTROL_PAIRS], quick, fp=True, seeds=(0, 1))
+        rows.extend(_control_rows(controls["fp"], controls["seed_scores"]))
     rows.append({"case": f"contextual: encode {len(names)} corpora at layer {CTX_CHOSEN[0]} (0 when cached)",
                  "n": sum(len(t) for t in texts.values()),
                  "seconds": sum(v for (n, layer), v in embed_seconds.items() if layer == CTX_CHOSEN[0])})
@@ -386,6 +398,9 @@ def _combine(raw: list[dict]) -> list[dict]:
     rows = _rows(results, strata, seconds)
     rows.extend(_control_rows(fp, seed_runs))
     rows.extend(_graded_rows([part["graded"] for part in raw if "graded" in part]))
+    from bench import bench_shift_settings
+
+    rows.extend(bench_shift_settings.rows([r for part in raw for r in part.get("settings", [])]))
     return rows
 
 
@@ -449,48 +464,6 @@ def _control_rows(fp: dict, seed_runs: dict) -> list[dict]:
             rho = spearmanr([z0[w] for w in common], [z1[w] for w in common])[0]
             rows.append({"case": f"held out: {method}, seed agreement (Spearman of the ranking score)",
                          "n": len(common), "note": f"{rho:.2f} over the words with 20+ occurrences in both"})
-    return rows
-
-
-def _controls(held, tokens, texts, sums, replicates) -> list[dict]:
-    """False positives on halves of one corpus, and seed agreement, with the chosen settings."""
-    layer, center = CTX_CHOSEN
-    fp: dict = {}
-    agree: dict = {}
-    for a, b in held:
-        for name in (a, b):
-            h1, h2 = _halves_split(tokens[name])
-            halves = train_halves({"h1": h1, "h2": h2}, replicates=replicates, epochs=CADE_CHOSEN, seed=3)
-            cs = pair_scores(halves, "h1", "h2")
-            full = sums[(name, layer)]
-            ctx = contextual_scores("h1", _sub_sums(full, [0, 1, 2, 3]), "h2", _sub_sums(full, [4, 5, 6, 7]),
-                                    center=center)
-            for method, sco in (("cade", cs), ("contextual", ctx), ("combined", combine(cs, ctx))):
-                fp.setdefault(method, []).append(((sco.calibration.q <= 0.05).mean(),
-                                                  (sco.calibration.p <= 0.05).mean(), len(sco)))
-            _log([{"case": f"halves of {name}: {m}", "note": str(v[-1])} for m, v in fp.items()])
-        runs = {}
-        for seed in (0, 1):
-            hv = train_halves({a: tokens[a], b: tokens[b]}, replicates=replicates, epochs=CADE_CHOSEN,
-                              seed=10 + seed)
-            c = pair_scores(hv, a, b)
-            x = contextual_scores(a, sums[(a, layer)], b, sums[(b, layer)], seed=10 + seed, center=center)
-            runs[seed] = {"cade": c, "contextual": x, "combined": combine(c, x),
-                          "cade, 1 training": pair_scores(hv, a, b, replicates=1)}
-        for method in runs[0]:
-            s0, s1 = runs[0][method], runs[1][method]
-            common = sorted(set(s0.words) & set(s1.words))
-            z0 = dict(zip(s0.words, s0.calibration.excess))
-            z1 = dict(zip(s1.words, s1.calibration.excess))
-            agree.setdefault(method, []).append(spearmanr([z0[w] for w in common], [z1[w] for w in common])[0])
-    rows = []
-    for method, values in fp.items():
-        q, p, n = (np.mean([v[i] for v in values]) for i in range(3))
-        rows.append({"case": f"held out: {method}, words flagged on two halves of one corpus", "n": int(n),
-                     "note": f"q ≤ 0.05: {q:.1%} of words; p ≤ 0.05: {p:.1%} (mean over {len(values)} corpora)"})
-    for method, values in agree.items():
-        rows.append({"case": f"held out: {method}, seed agreement (Spearman of the ranking score, words with 20+ in both)",
-                     "n": len(values), "note": " / ".join(f"{v:.2f}" for v in values)})
     return rows
 
 
